@@ -1,0 +1,7 @@
+"""`python -m bench.identity`."""
+
+import sys
+
+from bench.identity.run import main
+
+sys.exit(main())

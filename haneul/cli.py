@@ -1,0 +1,135 @@
+"""The `haneul` command. Subcommands import their package only when run, so that
+`haneul serve` never loads Textual or Ansible."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import string
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _runtime_config(args: argparse.Namespace) -> Any:
+    from runtime.common.config import load_config
+
+    return load_config(
+        args.config,
+        state_dir=args.state_dir,
+        server__host=getattr(args, "host", None),
+        server__port=getattr(args, "port", None),
+        server__public_url=getattr(args, "public_url", None),
+        server__workers=getattr(args, "workers", None),
+        database__url=args.db_url,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from runtime.server import serve
+
+    return serve(_runtime_config(args), migrate=not args.no_migrate)
+
+
+def cmd_db_sync(args: argparse.Namespace) -> int:
+    from runtime.common.migrate import upgrade
+
+    config = _runtime_config(args)
+    upgrade(config.database_url)
+    print(f"database at {config.database_url} is up to date")
+    return 0
+
+
+def _generate_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from runtime.common.db import Database
+    from runtime.common.migrate import upgrade
+    from runtime.identity.clouds_yaml import write_clouds_yaml, write_openrc
+    from runtime.identity.service import Identity
+    from runtime.identity.service.bootstrap import bootstrap
+
+    config = _runtime_config(args)
+    password = args.password or os.environ.get("OS_PASSWORD") or _generate_password()
+    upgrade(config.database_url)
+    db = Database(config.database_url)
+    ident = Identity(db, config)
+    result = bootstrap(ident, password=password, username=args.username,
+                       project_name=args.project, services=config.enabled_services)
+    db.dispose()
+    auth_url = config.public_url + "/identity/v3"
+    if not args.no_clouds_yaml:
+        clouds = Path(args.clouds_yaml).expanduser()
+        write_clouds_yaml(clouds, args.cloud, auth_url, args.username, password, args.project,
+                          config.identity.region)
+        openrc = Path(args.openrc).expanduser()
+        write_openrc(openrc, auth_url, args.username, password, args.project,
+                     config.identity.region)
+        print(f"cloud '{args.cloud}' written to {clouds} (and {openrc})")
+    print(f"admin user {args.username} ({result.admin_user_id}), project {args.project} "
+          f"({result.admin_project_id}); identity at {auth_url}")
+    return 0
+
+
+def cmd_token_rotate(args: argparse.Namespace) -> int:
+    from runtime.identity.keys import KeyRepository
+
+    config = _runtime_config(args)
+    repo = KeyRepository(config.key_repository, config.identity.max_active_keys)
+    primary = repo.rotate()
+    print(f"token keys rotated in {repo.path}: primary key is now {primary}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="haneul", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def runtime_cmd(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--config", help="config file (default $HANEUL_CONFIG or "
+                       "/etc/haneul/haneul.toml)")
+        p.add_argument("--state-dir", help="where the database and keys live")
+        p.add_argument("--db-url", help="SQLAlchemy database URL")
+        p.add_argument("--public-url", help="base URL clients use to reach the API")
+        return p
+
+    p = runtime_cmd("serve", "serve the cloud's APIs")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int)
+    p.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
+    p.set_defaults(func=cmd_serve)
+
+    p = runtime_cmd("db-sync", "create or upgrade the database schema")
+    p.set_defaults(func=cmd_db_sync)
+
+    p = runtime_cmd("bootstrap", "create the admin user, project, roles and catalog")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--password", help="admin password (default $OS_PASSWORD or generated)")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--project", default="admin")
+    p.add_argument("--cloud", default="haneul", help="cloud name in clouds.yaml")
+    p.add_argument("--clouds-yaml", default="~/.config/openstack/clouds.yaml")
+    p.add_argument("--openrc", default="~/.config/openstack/haneul-openrc")
+    p.add_argument("--no-clouds-yaml", action="store_true")
+    p.set_defaults(func=cmd_bootstrap)
+
+    p = runtime_cmd("token-rotate", "rotate the token keys (run on one node, then sync)")
+    p.set_defaults(func=cmd_token_rotate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Turns an inventory into a running cloud through Ansible playbooks."""

@@ -1,0 +1,1 @@
+"""The runtime: every cloud service and node agent, served from one package."""

@@ -1,0 +1,1 @@
+"""Machinery shared by every service: app factory, auth, policy, errors, database."""

@@ -1,0 +1,5 @@
+"""Placeholder until this area lands."""
+
+from runtime.common.web import ApiRouter
+
+router = ApiRouter()

@@ -1,0 +1,6 @@
+"""Every service's tables, imported so that one metadata (and one migration run) has them."""
+
+from runtime.common.db import Base
+from runtime.identity import models as identity_models  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""The Textual terminal UI: the interactive installer and day-2 management."""
