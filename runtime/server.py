@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from typing import Any
 
 import uvicorn
 
@@ -14,11 +16,13 @@ from runtime.common.migrate import upgrade
 log = logging.getLogger("haneul.server")
 
 
-def app_factory() -> object:
-    """Used by uvicorn workers (``--workers`` > 1) to build the app in each process."""
-    from runtime.common.config import load_config
+# Worker processes rebuild the app from the config the parent resolved (file + flags).
+CONFIG_ENV = "HANEUL_SERVE_CONFIG_JSON"
 
-    config = load_config()
+
+def app_factory() -> object:
+    """Builds the app inside each uvicorn worker process (``workers`` > 1)."""
+    config = Config.model_validate_json(os.environ[CONFIG_ENV])
     setup_logging(config.server.log_level, config.server.log_format)
     return create_app(config)
 
@@ -27,9 +31,15 @@ def serve(config: Config, migrate: bool = True) -> int:
     setup_logging(config.server.log_level, config.server.log_format)
     if migrate:
         upgrade(config.database_url)
-    app = create_app(config)
-    log.info("serving %s on %s:%s", ", ".join(config.enabled_services), config.server.host,
-             config.server.port)
-    uvicorn.run(app, host=config.server.host, port=config.server.port, log_config=None,
-                access_log=False, loop="uvloop", http="httptools")
+    log.info("serving %s on %s:%s with %d worker(s)", ", ".join(config.enabled_services),
+             config.server.host, config.server.port, config.server.workers)
+    options: dict[str, Any] = dict(host=config.server.host, port=config.server.port,
+                                   log_config=None, access_log=False, loop="uvloop",
+                                   http="httptools")
+    if config.server.workers > 1:
+        os.environ[CONFIG_ENV] = config.model_dump_json()
+        uvicorn.run("runtime.server:app_factory", factory=True, workers=config.server.workers,
+                    **options)
+    else:
+        uvicorn.run(create_app(config), **options)
     return 0

@@ -29,7 +29,9 @@ class ServerSettings(Section):
         description="Base URL clients use to reach the API (catalog endpoints are built "
         "from it); defaults to http://HOST:PORT.",
     )
-    workers: int = Field(1, description="API worker processes (1 with SQLite).")
+    workers: int = Field(
+        1, ge=1, description="API worker processes; SQLite (WAL) supports several on one host."
+    )
     log_format: str = Field("text", description="'text' or 'json' structured log lines.")
     log_level: str = Field("INFO", description="Root log level.")
 

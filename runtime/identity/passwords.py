@@ -9,6 +9,7 @@ password (new stored hash) never matches an old entry. Nothing reversible is kep
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -17,15 +18,16 @@ from collections import OrderedDict
 
 import bcrypt
 
-# bcrypt only looks at the first 72 bytes; Keystone refuses longer passwords the same way
-# by pre-hashing, and so do we, so that two passwords sharing 72 bytes never collide.
+# bcrypt reads at most 72 bytes (and the bcrypt module refuses more). Longer passwords
+# are pre-hashed to 44 base64 bytes so that two passwords sharing a 72-byte prefix never
+# verify as each other.
 _BCRYPT_LIMIT = 72
 
 
 def _prepare(password: str) -> bytes:
     raw = password.encode()
     if len(raw) > _BCRYPT_LIMIT:
-        raw = hashlib.sha512(raw).hexdigest().encode()
+        raw = base64.b64encode(hashlib.sha256(raw).digest())
     return raw
 
 
