@@ -75,8 +75,8 @@ class TokenCodec:
         data = [
             p.user_id,
             mbits,
-            round(p.issued_at, 6),
-            round(p.expires_at, 6),
+            p.issued_at,
+            p.expires_at,
             list(p.audit_ids),
             p.project_id,
             p.domain_id,
