@@ -89,10 +89,14 @@ class Config(Section):
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``explicit``, else $HANEUL_CONFIG, else the user's file, else /etc/haneul."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("HANEUL_CONFIG")
-    return Path(env) if env else DEFAULT_CONFIG_PATH
+    if env:
+        return Path(env)
+    user = Path.home() / ".config" / "haneul" / "haneul.toml"
+    return user if user.exists() else DEFAULT_CONFIG_PATH
 
 
 def load_config(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Config:
