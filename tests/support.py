@@ -81,7 +81,7 @@ class Cloud:
     def openstack(self, *args: str, check: bool = True) -> Any:
         """Run the real `openstack` CLI; JSON output is parsed."""
         cmd = [str(BIN / "openstack"), *args]
-        wants_json = any(a in ("show", "list", "create", "issue", "set") for a in args[:3])
+        wants_json = any(a in ("show", "list", "create", "issue") for a in args[:3])
         if wants_json and "-f" not in args:
             cmd += ["-f", "json"]
         proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=120)
@@ -94,9 +94,11 @@ class Cloud:
 
     def sdk(self, **auth: str) -> Any:
         import openstack
+        from openstack.config import OpenStackConfig
 
         if not auth:
-            return openstack.connect(cloud="haneul", config_files=[str(self.clouds_yaml)])
+            config = OpenStackConfig(config_files=[str(self.clouds_yaml)])
+            return openstack.connection.Connection(config=config.get_one("haneul"))
         return openstack.connect(auth_url=self.auth_url, region_name="RegionOne",
                                  user_domain_name="Default", project_domain_name="Default",
                                  identity_api_version="3", **auth)

@@ -194,6 +194,33 @@ def run_wrk(
     )
 
 
+def drain(base_url: str, connections: int, timeout_s: float = 300.0) -> None:
+    """Wait until the server has worked off requests a client abandoned.
+
+    Sends `connections` cheap GETs of `base_url` at once, then one more: each waits in
+    the server's queue behind the abandoned requests.
+    """
+    parts = urllib.parse.urlsplit(base_url)
+    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
+
+    def probe() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
+        try:
+            conn.request("GET", path, headers={"Accept": "application/json"})
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+
+    probes = [threading.Thread(target=probe, daemon=True) for _ in range(connections)]
+    for t in probes:
+        t.start()
+    for t in probes:
+        t.join(timeout_s)
+    probe()
+
+
 def _percentile(sorted_ms: Sequence[float], pct: float) -> float:
     if not sorted_ms:
         return 0.0

@@ -33,7 +33,7 @@ from types import FrameType
 if __package__ in (None, ""):  # run as a script: python bench/identity/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.identity import load, upstream
+from bench.identity import haneul, load, upstream
 from bench.identity.client import Credentials, Keystone, KeystoneError, password_auth_body
 from bench.identity.load import Request, Result
 from bench.identity.upstream import log
@@ -59,6 +59,7 @@ class Target:
     results: list[Result] = field(default_factory=list)
     created_users: list[str] = field(default_factory=list)
     idle_busy: float = 0.0
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +88,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--project", default="admin")
     p.add_argument("--domain", default="Default", help="domain name of the user and project")
+    p.add_argument(
+        "--start-haneul",
+        action="store_true",
+        help="bootstrap and serve a throw-away Haneul (temporary state, free port, "
+        "--haneul-workers workers) instead of using --url",
+    )
+    p.add_argument("--haneul-bin", type=Path, default=haneul.DEFAULT_BIN)
+    p.add_argument("--haneul-workers", type=int, default=2)
     p.add_argument("--no-haneul", action="store_true", help="do not measure --url (upstream only)")
     p.add_argument(
         "--upstream", action="store_true", help="also measure upstream Keystone from PyPI"
@@ -129,8 +138,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--keep-users", action="store_true", help="do not delete the fresh users afterwards"
     )
     p.add_argument(
-        "--python-client", action="store_true", help="use the Python client even if wrk exists"
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator; auto: wrk for modes faster than --wrk-above req/s in the "
+        "warm-up, the Python client for slower ones",
     )
+    p.add_argument("--wrk-above", type=float, default=100.0)
     p.add_argument("--wrk-threads", type=int, default=1)
     p.add_argument("--json", type=Path, help="also write all results to this JSON file")
     args = p.parse_args(argv)
@@ -142,7 +156,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for m in args.mode_list:
         if m not in MODES:
             p.error(f"unknown mode {m!r}; choose from {', '.join(MODES)}")
-    if not args.no_haneul and not args.serve_upstream and not args.password:
+    if args.start_haneul and args.no_haneul:
+        p.error("--start-haneul and --no-haneul contradict each other")
+    needs_password = not (args.no_haneul or args.serve_upstream or args.start_haneul)
+    if needs_password and not args.password:
         p.error("the Haneul admin password is needed: --password or $OS_PASSWORD (or --no-haneul)")
     if args.no_haneul and not args.upstream and not args.serve_upstream:
         p.error("--no-haneul leaves nothing to measure: add --upstream")
@@ -291,12 +308,6 @@ def report_line(target: Target, r: Result) -> None:
 
 def measure(target: Target, args: argparse.Namespace) -> None:
     """Run every mode at every concurrency against `target`, appending to its results."""
-    use_wrk = load.have_wrk() and not args.python_client
-    if not use_wrk and not args.python_client:
-        log(
-            "wrk not found (apt-get install wrk): using the Python client, "
-            "which may be the bottleneck"
-        )
     sess = open_session(target, args.fresh_role if "issue-first" in args.mode_list else None)
     target.idle_busy = cpu_busy()
     if target.idle_busy > 0.15:
@@ -305,12 +316,10 @@ def measure(target: Target, args: argparse.Namespace) -> None:
             "something else is using the CPU, so the figures will be low"
         )
     tokens_url = target.url.rstrip("/") + "/auth/tokens"
+    json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
     fixed = {
         "issue": Request(
-            "POST",
-            tokens_url,
-            {"Content-Type": "application/json", "Accept": "application/json"},
-            json.dumps(target.creds.auth_body()).encode(),
+            "POST", tokens_url, json_headers, json.dumps(target.creds.auth_body()).encode()
         ),
         "validate": Request(
             "GET",
@@ -322,29 +331,60 @@ def measure(target: Target, args: argparse.Namespace) -> None:
             },
         ),
     }
-    bodies = fresh_user_bodies(target, sess, args) if "issue-first" in args.mode_list else {}
-
-    def run_fixed(mode: str, c: int, duration: float) -> Result:
-        req = fixed[mode]
-        if use_wrk:
-            return load.run_wrk(req, mode, c, duration, threads=args.wrk_threads)
-        return load.run_python(req, mode, c, duration)
+    bodies: dict[int, list[bytes]] = {}
+    if "issue-first" in args.mode_list:
+        try:
+            bodies = fresh_user_bodies(target, sess, args)
+        except (KeystoneError, LookupError) as exc:
+            target.skipped["issue-first"] = f"could not create users: {exc}"
+            log(f"!!! {target.name}: issue-first SKIPPED, could not create users: {exc}")
 
     for mode in args.mode_list:
-        if mode in fixed and args.warmup > 0:
-            run_fixed(mode, max(args.levels), args.warmup)
-        for c in args.levels:
-            if mode == "issue-first":
-                req = Request(
-                    "POST",
-                    tokens_url,
-                    {"Content-Type": "application/json", "Accept": "application/json"},
-                )
+        if mode in target.skipped:
+            continue
+        if mode == "issue-first":
+            # Each request carries another user's password: the Python client hands out
+            # each body once, and the rate is bounded by hashing (tens per second).
+            for c in args.levels:
+                req = Request("POST", tokens_url, json_headers)
                 r = load.run_python(req, mode, c, args.duration, bodies=bodies[c])
+                target.results.append(r)
+                report_line(target, r)
+            continue
+        req = fixed[mode]
+        tool = choose_client(target, req, mode, args)
+        for c in args.levels:
+            if tool == "wrk":
+                r = load.run_wrk(req, mode, c, args.duration, threads=args.wrk_threads)
+                # wrk abandons the requests in flight when its time is up; the server
+                # still works them off. Wait for that before the next measurement.
+                load.drain(target.url, c)
             else:
-                r = run_fixed(mode, c, args.duration)
+                r = load.run_python(req, mode, c, args.duration)
             target.results.append(r)
             report_line(target, r)
+
+
+def choose_client(target: Target, req: Request, mode: str, args: argparse.Namespace) -> str:
+    """Warm the target up and pick the load generator for `mode`.
+
+    wrk is needed for fast servers (the Python client would be the bottleneck), but it
+    stops on the clock and drops what is in flight, which biases slow measurements (a
+    few requests per second, each taking seconds). The Python client waits for the
+    requests in flight and divides by the real elapsed time, so it serves slow modes.
+    """
+    if args.client == "wrk" and not load.have_wrk():
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    if args.client == "auto" and not load.have_wrk():
+        log("!!! wrk not found (apt-get install wrk): the Python client may be the bottleneck")
+    warm = load.run_python(req, mode, max(args.levels), max(args.warmup, 1.0))
+    if warm.errors:
+        log(f"!!! {target.name} {mode} warm-up had {warm.errors} errors: {warm.first_error[:200]}")
+    if args.client != "auto":
+        return str(args.client)
+    if load.have_wrk() and warm.ok_rps >= args.wrk_above:
+        return "wrk"
+    return "python"
 
 
 # --- report ----------------------------------------------------------------------
@@ -354,7 +394,11 @@ def fmt(r: Result | None) -> str:
     if r is None:
         return "-"
     flag = " ERR" if r.errors else ""
-    return f"{r.ok_rps:.1f} ({r.p50_ms:.0f}/{r.p99_ms:.0f}){flag}"
+    return f"{r.ok_rps:.1f} ({ms(r.p50_ms)}/{ms(r.p99_ms)}){flag}"
+
+
+def ms(x: float) -> str:
+    return f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
 
 def ratio(a: Result | None, b: Result | None) -> str:
@@ -380,7 +424,9 @@ def print_report(
     print()
     print(f"Requests/s of 2xx answers (p50/p99 latency in ms); {args.duration:g} s per cell.")
     for n in names:
-        print(f"  {n}: {targets[n].url}")
+        busy = targets[n].idle_busy
+        note = f" (!!! machine {busy:.0%} busy before the run)" if busy > 0.15 else ""
+        print(f"  {n}: {targets[n].url}{note}")
     if hash_s:
         cores = os.cpu_count() or 1
         print(
@@ -424,6 +470,9 @@ def print_report(
                     f"  c={c} first-verification issue >= 3x upstream issue: {x:.1f}x "
                     f"{'PASS' if x >= 3 else 'FAIL'}"
                 )
+    for t in targets.values():
+        for mode, why in t.skipped.items():
+            print(f"!!! {t.name}: {mode} was not measured: {why[:200]}")
     bad = [(t.name, r) for t in targets.values() for r in t.results if r.errors]
     if bad:
         print()
@@ -448,6 +497,7 @@ def write_json(
             t.name: {
                 "url": t.url,
                 "cpu_busy_before": round(t.idle_busy, 3),
+                "skipped": t.skipped,
                 "results": [asdict(r) | {"ok_rps": r.ok_rps, "rps": r.rps} for r in t.results],
             }
             for t in targets.values()
@@ -497,28 +547,49 @@ def serve_upstream(args: argparse.Namespace) -> int:
     return 0
 
 
+def measure_haneul(args: argparse.Namespace, targets: dict[str, Target]) -> None:
+    """Measure the Haneul at --url (when it answers), adding it to `targets`."""
+    why = reachable(args.url)
+    if why is not None:
+        if not args.upstream:
+            log(f"Haneul does not answer at {args.url}: {why}")
+            raise SystemExit(2)
+        log(f"!!! Haneul does not answer at {args.url} ({why}): measuring upstream only")
+    else:
+        creds = Credentials(args.username, args.password, args.project, args.domain)
+        target = Target(HANEUL, args.url, creds)
+        targets[HANEUL] = target
+        try:
+            measure(target, args)
+        finally:
+            if not args.keep_users:
+                delete_users(target)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.serve_upstream:
         return serve_upstream(args)
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop what was started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     targets: dict[str, Target] = {}
     hash_s: float | None = None
-    if not args.no_haneul:
-        why = reachable(args.url)
-        if why is not None:
-            if not args.upstream:
-                log(f"Haneul does not answer at {args.url}: {why}")
-                return 2
-            log(f"!!! Haneul does not answer at {args.url} ({why}): measuring upstream only")
-        else:
-            creds = Credentials(args.username, args.password, args.project, args.domain)
-            target = Target(HANEUL, args.url, creds)
-            targets[HANEUL] = target
-            try:
-                measure(target, args)
-            finally:
-                if not args.keep_users:
-                    delete_users(target)
+    started: haneul.Haneul | None = None
+    if args.start_haneul:
+        started = haneul.Haneul(args.haneul_bin, workers=args.haneul_workers)
+        try:
+            started.start()
+        except BaseException:
+            started.stop()
+            raise
+        args.url, args.password = started.url, started.password
+        args.username, args.project, args.domain = "admin", "admin", "Default"
+    try:
+        if not args.no_haneul:
+            measure_haneul(args, targets)
+    finally:
+        if started is not None:
+            started.stop()
     if args.upstream:
         venv = upstream.ensure_venv(args.keystone_venv, args.keystone_spec)
         hash_s = upstream.bcrypt_check_seconds(str(venv / "bin" / "python"), args.bcrypt_rounds)
@@ -541,6 +612,10 @@ def main(argv: list[str] | None = None) -> int:
                 measure(target, args)
         finally:
             up.stop()
+    if hash_s is None:
+        hash_py = args.haneul_bin.parent / "python"
+        if hash_py.exists():
+            hash_s = upstream.bcrypt_check_seconds(str(hash_py), args.bcrypt_rounds)
     print_report(targets, args, hash_s)
     if args.json:
         write_json(args.json, targets, args, hash_s)

@@ -297,29 +297,38 @@ memcache_servers = 127.0.0.1:{self.memcached_port}
     def stop_process(self, name: str) -> None:
         """Stop one process we started, and the children in its process group."""
         proc = self.procs.pop(name, None)
-        if proc is None:
-            return
-        members = _group_members(proc.pid)  # the uWSGI workers, recorded before the stop
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        deadline = time.monotonic() + 10
-        for pid in members - {proc.pid}:
-            while pid in _group_members(proc.pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if pid in _group_members(proc.pid):
-                os.kill(pid, signal.SIGKILL)
-        log(f"stopped {name} pid {proc.pid}")
+        if proc is not None:
+            stop_group(proc)
+            log(f"stopped {name} pid {proc.pid}")
 
     def stop(self, keep_state: bool = False) -> None:
         for name in ("keystone", "memcached"):
             self.stop_process(name)
         if not keep_state:
             shutil.rmtree(self.state, ignore_errors=True)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group `proc` leads (it was started with start_new_session).
+
+    The group's members are recorded first, by PID, and any that outlive the leader
+    by ten seconds get SIGKILL.
+    """
+    members = _group_members(proc.pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    deadline = time.monotonic() + 10
+    for pid in members - {proc.pid}:
+        while pid in _group_members(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if pid in _group_members(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _wait_port(port: int, timeout: float) -> None:

@@ -8,7 +8,15 @@ application credentials, their tokens.
 from __future__ import annotations
 
 from runtime.common.context import Context
-from runtime.common.policy import Rule, Target, admin, any_of, authenticated, owner
+from runtime.common.policy import (
+    Rule,
+    Target,
+    admin,
+    any_of,
+    authenticated,
+    owner,
+    system_reader,
+)
 
 
 def _own_project(ctx: Context, t: Target) -> bool:
@@ -26,6 +34,7 @@ def _trust_party(ctx: Context, t: Target) -> bool:
 
 
 _owner = any_of(admin, owner())
+_catalog_reader = any_of(admin, system_reader)
 
 RULES: dict[str, Rule] = {
     # tokens and the /auth API
@@ -67,30 +76,39 @@ RULES: dict[str, Rule] = {
     "identity:add_user_to_group": admin,
     "identity:remove_user_from_group": admin,
     "identity:check_user_in_group": admin,
-    # roles and assignments
-    "identity:get_role": admin,
-    "identity:list_roles": admin,
+    # roles and assignments: system readers read them all, as with Keystone's defaults
+    "identity:get_role": _catalog_reader,
+    "identity:list_roles": _catalog_reader,
     "identity:create_role": admin,
     "identity:update_role": admin,
     "identity:delete_role": admin,
+    "identity:get_implied_roles": _catalog_reader,
     "identity:implied_roles": admin,
+    "identity:check_grants": _catalog_reader,
     "identity:grants": admin,
-    "identity:list_role_assignments": admin,
-    "identity:list_role_inference_rules": admin,
-    # catalog
+    "identity:list_role_assignments": _catalog_reader,
+    "identity:list_role_inference_rules": _catalog_reader,
+    # catalog and its extensions: anyone with a token reads regions; system readers
+    # read the rest (Keystone's "role:reader and system_scope:all"); admins write.
     "identity:get_region": authenticated,
     "identity:list_regions": authenticated,
     "identity:manage_regions": admin,
-    "identity:get_service": admin,
-    "identity:list_services": admin,
+    "identity:get_service": _catalog_reader,
+    "identity:list_services": _catalog_reader,
     "identity:manage_services": admin,
-    "identity:get_endpoint": admin,
-    "identity:list_endpoints": admin,
+    "identity:get_endpoint": _catalog_reader,
+    "identity:list_endpoints": _catalog_reader,
     "identity:manage_endpoints": admin,
+    "identity:get_endpoint_groups": _catalog_reader,
     "identity:endpoint_groups": admin,
+    "identity:get_project_endpoints": _catalog_reader,
     "identity:project_endpoints": admin,
+    "identity:get_policies": _catalog_reader,
     "identity:policies": admin,
+    "identity:get_domain_config": _catalog_reader,
+    "identity:get_security_compliance_domain_config": authenticated,
     "identity:domain_config": admin,
+    "identity:get_oauth_consumers": _catalog_reader,
     "identity:oauth_consumers": admin,
     "identity:limits_read": authenticated,
     "identity:limits_manage": admin,
@@ -106,7 +124,9 @@ RULES: dict[str, Rule] = {
     # trusts
     "identity:create_trust": owner("trustor_user_id"),
     "identity:get_trust": any_of(admin, _trust_party),
-    "identity:list_trusts": authenticated,
+    "identity:list_trusts": admin,
+    "identity:list_trusts_for_trustor": any_of(admin, owner("trustor_user_id")),
+    "identity:list_trusts_for_trustee": any_of(admin, owner("trustee_user_id")),
     "identity:delete_trust": any_of(admin, owner("trustor_user_id")),
     "identity:trust_roles": any_of(admin, _trust_party),
 }

@@ -18,8 +18,10 @@ from cryptography.fernet import InvalidToken, MultiFernet
 
 from runtime.identity.keys import KeyRepository
 
-# Methods are packed as bits, as Keystone does, to keep tokens short.
-METHODS = ("password", "token", "application_credential", "oauth1", "totp", "mapped")
+# Methods are packed as bits, as Keystone does, to keep tokens short; new methods are
+# only ever appended so that tokens already issued keep their meaning.
+METHODS = ("password", "token", "application_credential", "oauth1", "totp", "mapped",
+           "ec2credential")
 
 
 def new_audit_id() -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -512,10 +513,16 @@ def run_tests(
         try:
             _pump(proc.stdout, raw, reader, collector, deadline, progress)
             progress.end_line()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(deadline - time.monotonic(), 1))
         finally:
             if proc.poll() is None:
-                log(f"timed out after {timeout:.0f} s: stopping tempest (pid {proc.pid})")
+                log(f"stopping tempest (pid {proc.pid}): {timeout:.0f} s passed or interrupted")
                 os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
             rc = proc.wait()
     if reader.skipped_bytes:
         log(f"note: {reader.skipped_bytes} non-subunit bytes in Tempest's output")

@@ -4,7 +4,7 @@
 # and PyPI.
 #
 #   tests/conformance/upstream_keystone.sh start [--dir DIR] [--port PORT] \
-#       [--password PW] [--processes N] [--version X.Y.Z]
+#       [--password PW] [--processes N] [--version X.Y.Z] [--extra-conf FILE]
 #   tests/conformance/upstream_keystone.sh stop [--dir DIR]
 #
 # start: creates DIR/venv (pip install keystone==VERSION uwsgi) if missing,
@@ -14,6 +14,8 @@
 #   RegionOne) on first use, starts uwsgi on 127.0.0.1:PORT in the background,
 #   waits until GET /v3 answers, writes the uwsgi master PID to DIR/keystone.pid
 #   and prints it as the last line of stdout. Logs go to DIR/keystone.log.
+#   --extra-conf FILE is appended to keystone.conf (e.g. [security_compliance]
+#   or [cache] settings).
 # stop: sends SIGTERM to the PID in DIR/keystone.pid (only if that process is
 #   this directory's uwsgi) and waits for it to exit.
 #
@@ -29,6 +31,7 @@ port=5001
 password=password
 processes=1
 version=30.0.0
+extra_conf=
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) dir=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
         --password) password=$2; shift 2 ;;
         --processes) processes=$2; shift 2 ;;
         --version) version=$2; shift 2 ;;
+        --extra-conf) extra_conf=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -71,6 +75,7 @@ key_repository = $dir/fernet-keys
 [credential]
 key_repository = $dir/credential-keys
 CONF
+    if [ -n "$extra_conf" ]; then cat "$extra_conf" >>"$dir/keystone.conf"; fi
     cat >"$dir/uwsgi.ini" <<INI
 [uwsgi]
 http-socket = 127.0.0.1:$port
@@ -137,7 +142,8 @@ stop)
     rm -f "$pidfile"
     ;;
 *)
-    echo "usage: $0 start|stop [--dir DIR] [--port PORT] [--password PW] [--processes N] [--version X.Y.Z]" >&2
+    echo "usage: $0 start|stop [--dir DIR] [--port PORT] [--password PW] [--processes N]" \
+        "[--version X.Y.Z] [--extra-conf FILE]" >&2
     exit 2
     ;;
 esac

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from runtime.common.errors import NotFound, Unauthorized
+from runtime.common.errors import Forbidden, NotFound, Unauthorized
 from runtime.common.web import ApiRouter, context, empty_response, json_response
 from runtime.identity import models as m
 from runtime.identity.api.common import body, collection, enforce, ident, self_link
@@ -82,10 +82,11 @@ async def revoke(request: Request) -> Response:
 @router.get("/v3/auth/catalog")
 async def auth_catalog(request: Request) -> Response:
     ctx = enforce(request, "identity:get_auth_catalog")
-    if not (ctx.project_id or ctx.domain_id or ctx.system_scope):
-        raise Unauthorized("The catalog requires a scoped token.")
+    if not ctx.project_id:
+        # Keystone serves this catalog to project-scoped tokens only.
+        raise Forbidden("A project-scoped token is required to produce a service catalog.")
     with ident(request).read() as s:
-        catalog = build_catalog(s, ctx.project_id)
+        catalog = build_catalog(s, ctx.project_id, ctx.user_id)
     return json_response({"catalog": catalog, "links": self_link(request, "/v3/auth/catalog")})
 
 

@@ -30,7 +30,10 @@ def version_doc(request: Request) -> dict[str, Any]:
 
 @router.get("/")
 async def versions(request: Request) -> Response:
-    return json_response({"versions": {"values": [version_doc(request)]}}, status=300)
+    doc = version_doc(request)
+    # Keystone points at the preferred (only) version with a Location header.
+    return json_response({"versions": {"values": [doc]}}, status=300,
+                         headers={"Location": doc["links"][0]["href"]})
 
 
 @router.get("/v3")

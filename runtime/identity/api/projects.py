@@ -21,8 +21,12 @@ from runtime.identity.service.listing import apply_filters
 router = ApiRouter()
 
 
-def project_view(request: Request, s: Session, p: m.Project) -> dict[str, Any]:
-    kind = "domains" if p.is_domain else "projects"
+def project_view(request: Request, s: Session, p: m.Project, *,
+                 as_project: bool = False) -> dict[str, Any]:
+    """A domain in the domain API's shape, unless ``as_project``: the projects API shows
+    a domain as the project it is (is_domain true, no domain or parent), as Keystone."""
+    as_project = as_project or not p.is_domain
+    kind = "projects" if as_project else "domains"
     view: dict[str, Any] = {
         **p.extra,
         "id": p.id,
@@ -33,8 +37,8 @@ def project_view(request: Request, s: Session, p: m.Project) -> dict[str, Any]:
         "options": p.options or {},
         "links": self_link(request, f"/v3/{kind}/{p.id}"),
     }
-    if not p.is_domain:
-        view.update(domain_id=p.domain_id, parent_id=p.parent_id, is_domain=False)
+    if as_project:
+        view.update(domain_id=p.domain_id, parent_id=p.parent_id, is_domain=p.is_domain)
     return view
 
 
@@ -118,7 +122,7 @@ async def list_projects(request: Request) -> Response:
         stmt = select(m.Project)
         is_domain = q.get("is_domain", "false").lower() == "true"
         stmt = stmt.where(m.Project.is_domain.is_(is_domain))
-        items = [project_view(request, s, p) for p in s.scalars(stmt)]
+        items = [project_view(request, s, p, as_project=True) for p in s.scalars(stmt)]
     items = apply_filters(items, q, ("name", "enabled", "domain_id", "parent_id"))
     return collection(request, "projects", _tag_filter(s, items, q))
 
@@ -130,7 +134,7 @@ async def create_project(request: Request) -> Response:
     default_domain = ctx.domain_id or ctx.project_domain_id or DEFAULT_DOMAIN_ID
     with ident(request).write() as s:
         p = svc.create_project(s, data, default_domain)
-        return member("project", project_view(request, s, p), 201)
+        return member("project", project_view(request, s, p, as_project=True), 201)
 
 
 def _hierarchy(request: Request, s: Session, p: m.Project, view: dict[str, Any]) -> None:
@@ -156,8 +160,8 @@ async def get_project(request: Request) -> Response:
     project_id = request.path_params["project_id"]
     enforce(request, "identity:get_project", {"project_id": project_id})
     with ident(request).read() as s:
-        p = svc.get_project(s, project_id)
-        view = project_view(request, s, p)
+        p = svc.get_project_or_domain(s, project_id)
+        view = project_view(request, s, p, as_project=True)
         _hierarchy(request, s, p, view)
         return member("project", view)
 
@@ -167,19 +171,33 @@ async def update_project(request: Request) -> Response:
     enforce(request, "identity:update_project")
     data = sch.entity(await body(request), "project")
     with ident(request).write() as s:
-        p = svc.update(s, svc.get_project(s, request.path_params["project_id"]), data)
-        return member("project", project_view(request, s, p))
+        p = svc.get_project_or_domain(s, request.path_params["project_id"])
+        p = svc.update(s, p, data)
+        return member("project", project_view(request, s, p, as_project=True))
 
 
 @router.delete("/v3/projects/{project_id}")
 async def delete_project(request: Request) -> Response:
     enforce(request, "identity:delete_project")
     with ident(request).write() as s:
-        svc.delete_project(s, svc.get_project(s, request.path_params["project_id"]))
+        p = svc.get_project_or_domain(s, request.path_params["project_id"])
+        # Deleting a domain through the projects API is deleting the domain.
+        if p.is_domain:
+            svc.delete_domain(s, p)
+        else:
+            svc.delete_project(s, p)
     return empty_response()
 
 
 # --- project tags -----------------------------------------------------------------------
+
+
+def _full_url(request: Request) -> str:
+    return ident(request).public_url + request.url.path
+
+
+def _tags_response(request: Request, tags: list[str]) -> Response:
+    return json_response({"tags": tags, "links": {"self": _full_url(request)}})
 
 
 @router.get("/v3/projects/{project_id}/tags")
@@ -188,21 +206,21 @@ async def list_tags(request: Request) -> Response:
     enforce(request, "identity:project_tags", {"project_id": project_id})
     with ident(request).read() as s:
         svc.get_project(s, project_id)
-        return json_response({"tags": svc.tags_of(s, project_id)})
+        return _tags_response(request, svc.tags_of(s, project_id))
 
 
 @router.put("/v3/projects/{project_id}/tags")
 async def replace_tags(request: Request) -> Response:
     enforce(request, "identity:update_project_tags")
     data = await body(request)
-    if not isinstance(data, dict):
-        raise BadRequest("Expecting an object with tags.")
+    if not isinstance(data, dict) or "tags" not in data:
+        raise BadRequest("'tags' is a required property")
     tags = sch.tags(data) or []
     with ident(request).write() as s:
         p = svc.get_project(s, request.path_params["project_id"])
         svc.set_tags(s, p.id, tags)
         s.flush()
-        return json_response(project_view(request, s, p))
+        return _tags_response(request, svc.tags_of(s, p.id))
 
 
 @router.delete("/v3/projects/{project_id}/tags")
@@ -236,7 +254,7 @@ async def add_tag(request: Request) -> Response:
             if len(current) >= 80:
                 raise BadRequest("A project can have at most 80 tags.")
             s.add(m.ProjectTag(project_id=p.id, name=tag))
-    return empty_response(201, headers={"Location": request.url.path})
+    return empty_response(201, headers={"Location": _full_url(request)})
 
 
 @router.delete("/v3/projects/{project_id}/tags/{tag}")

@@ -7,11 +7,15 @@ ancestor projects and the domain (OS-INHERIT), then every role those imply
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from runtime.common.errors import BadRequest, Forbidden, NotFound
 from runtime.identity import models as m
-from runtime.identity.service.projects import subtree
+from runtime.identity.service.core import get_or_404
+from runtime.identity.service.projects import get_domain, get_project, subtree
 
 USER_PROJECT, GROUP_PROJECT = "UserProject", "GroupProject"
 USER_DOMAIN, GROUP_DOMAIN = "UserDomain", "GroupDomain"
@@ -185,3 +189,93 @@ def has_system_roles(s: Session, user_id: str) -> bool:
 
 def forget_actor(s: Session, actor_id: str) -> None:
     s.execute(delete(m.Assignment).where(m.Assignment.actor_id == actor_id))
+
+
+# --- grants as the API sees them: an actor, a target and a role, all checked ------------
+
+Actor = Literal["user", "group"]
+TargetKind = Literal["project", "domain", "system"]
+
+_TYPES: dict[tuple[str, str], str] = {
+    ("user", "project"): USER_PROJECT, ("group", "project"): GROUP_PROJECT,
+    ("user", "domain"): USER_DOMAIN, ("group", "domain"): GROUP_DOMAIN,
+    ("user", "system"): USER_SYSTEM, ("group", "system"): GROUP_SYSTEM,
+}
+
+
+def assignment_type(actor: Actor, target: TargetKind) -> str:
+    return _TYPES[(actor, target)]
+
+
+def check_actor(s: Session, actor: Actor, actor_id: str) -> None:
+    get_or_404(s, m.User if actor == "user" else m.Group, actor_id, actor)
+
+
+def _check_target(s: Session, target: TargetKind, target_id: str) -> m.Project | None:
+    if target == "project":
+        return get_project(s, target_id)
+    if target == "domain":
+        return get_domain(s, target_id)
+    return None
+
+
+def _role(s: Session, role_id: str) -> m.Role:
+    return get_or_404(s, m.Role, role_id, "role")
+
+
+def _not_found(role_id: str, actor_id: str, target_id: str) -> NotFound:
+    return NotFound(
+        f"Could not find role assignment with role: {role_id}, user or group: {actor_id}, "
+        f"project, domain, or system: {target_id}."
+    )
+
+
+def create_grant(s: Session, actor: Actor, actor_id: str, target: TargetKind, target_id: str,
+                 role_id: str, inherited: bool = False) -> None:
+    """Grant after Keystone's checks: role, actor and target exist (404), and a
+    domain-specific role is only granted inside its own domain (403) and never on the
+    system (400)."""
+    role = _role(s, role_id)
+    check_actor(s, actor, actor_id)
+    scope = _check_target(s, target, target_id)
+    if role.domain_id is not None:
+        if target == "system":
+            raise BadRequest(
+                f"Role {role_id} is a domain-specific role. Unable to use a domain-specific "
+                "role in a system assignment."
+            )
+        if scope is not None and target == "project" and scope.domain_id != role.domain_id:
+            raise Forbidden(
+                f"Project {target_id} must be in the same domain as the role {role_id} "
+                "being assigned."
+            )
+    grant(s, assignment_type(actor, target), actor_id, target_id, role_id, inherited)
+
+
+def check_grant(s: Session, actor: Actor, actor_id: str, target: TargetKind, target_id: str,
+                role_id: str, inherited: bool = False) -> None:
+    _role(s, role_id)
+    check_actor(s, actor, actor_id)
+    _check_target(s, target, target_id)
+    if not has_grant(s, assignment_type(actor, target), actor_id, target_id, role_id, inherited):
+        raise _not_found(role_id, actor_id, target_id)
+
+
+def delete_grant(s: Session, actor: Actor, actor_id: str, target: TargetKind, target_id: str,
+                 role_id: str, inherited: bool = False) -> None:
+    """Revoke; the actor need not exist any more (Keystone cleans up after deleted
+    users and groups this way), but the role, the target and the grant must."""
+    _role(s, role_id)
+    _check_target(s, target, target_id)
+    if not revoke(s, assignment_type(actor, target), actor_id, target_id, role_id, inherited):
+        raise _not_found(role_id, actor_id, target_id)
+
+
+def list_grants(s: Session, actor: Actor, actor_id: str, target: TargetKind, target_id: str,
+                inherited: bool = False) -> list[m.Role]:
+    check_actor(s, actor, actor_id)
+    _check_target(s, target, target_id)
+    ids = granted_role_ids(s, assignment_type(actor, target), actor_id, target_id, inherited)
+    if not ids:
+        return []
+    return list(s.scalars(select(m.Role).where(m.Role.id.in_(ids)).order_by(m.Role.name)))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from runtime.common.context import Context
 from runtime.common.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from runtime.identity import models as m
-from runtime.identity.service import assignments, catalog, revocations
+from runtime.identity.service import assignments, catalog, revocations, trusts
 from runtime.identity.service.core import Identity
 from runtime.identity.tokens import TokenPayload, new_audit_id
 
@@ -177,6 +177,7 @@ class Scope:
     project_id: str | None = None
     domain_id: str | None = None
     system: str | None = None
+    trust_id: Any = None  # as the request gave it; checked once the user is known
 
 
 def _resolve_scope(s: Session, scope: Any) -> Scope:
@@ -216,7 +217,10 @@ def _resolve_scope(s: Session, scope: Any) -> Scope:
             raise BadRequest("The only system scope is {'all': true}.")
         return Scope(system="all")
     if "OS-TRUST:trust" in scope:
-        raise Unauthorized("Trusts are not supported by this cloud yet.")
+        ref = scope["OS-TRUST:trust"]
+        if not isinstance(ref, dict) or "id" not in ref:
+            raise BadRequest("Expecting to find id in OS-TRUST:trust.")
+        return Scope(trust_id=ref["id"])
     raise BadRequest("Invalid scope.")
 
 
@@ -253,6 +257,15 @@ def authenticate(ident: Identity, body: Any) -> tuple[str, ValidToken]:
             scope = Scope(project_id=result.project_id, system=result.app_cred.system)
         else:
             scope = _resolve_scope(s, auth.get("scope"))
+        token_user_id = result.user.id
+        trust: m.Trust | None = None
+        if scope.trust_id is not None:
+            # The trustee gets the trust's project and roles; with impersonation the
+            # token stands for the trustor.
+            trust = trusts.authorize(s, scope.trust_id, result.user.id)
+            if trust.impersonation:
+                token_user_id = trust.trustor_user_id
+            scope = Scope(project_id=trust.project_id)
         if (
             scope.project_id is None
             and scope.domain_id is None
@@ -267,13 +280,18 @@ def authenticate(ident: Identity, body: Any) -> tuple[str, ValidToken]:
                 s, result.user.id, project_id=default.id
             ):
                 scope = Scope(project_id=default.id)
+    if trust is not None and trust.remaining_uses is not None:
+        with ident.write() as s:
+            trusts.consume_use(s, trust.id)
     now = time.time()
     expires = result.expires_at or now + ident.settings.token_expiration
+    if trust is not None and trust.expires_at is not None:
+        expires = min(expires, trust.expires_at.timestamp())
     audit = [new_audit_id()]
     if result.audit_chain:
         audit.append(result.audit_chain)
     payload = TokenPayload(
-        user_id=result.user.id,
+        user_id=token_user_id,
         methods=tuple(result.methods),
         issued_at=now,
         expires_at=expires,
@@ -282,7 +300,7 @@ def authenticate(ident: Identity, body: Any) -> tuple[str, ValidToken]:
         domain_id=scope.domain_id,
         system=scope.system,
         app_cred_id=result.app_cred.id if result.app_cred else None,
-        trust_id=result.trust_id,
+        trust_id=trust.id if trust is not None else result.trust_id,
     )
     token = ident.codec.encode(payload)
     try:
@@ -375,6 +393,16 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
     elif p.system:
         roles = assignments.effective_roles(s, user.id, system=p.system)
         body["system"] = {p.system: True}
+    if p.trust_id:
+        trust = trusts.for_token(s, p.trust_id)
+        if (trust is None or trust.project_id != p.project_id
+                or not trusts.parties_usable(s, trust)):
+            raise invalid
+        try:
+            roles = trusts.delegated_roles(s, trust)
+        except Forbidden:
+            raise invalid from None  # the trustor lost a delegated role
+        body["OS-TRUST:trust"] = trusts.token_section(trust)
     if p.app_cred_id:
         ac = s.get(m.ApplicationCredential, p.app_cred_id)
         if ac is None or (ac.expires_at is not None and ac.expires_at <= datetime.now(UTC)):
@@ -386,6 +414,11 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
         body["application_credential"] = {
             "id": ac.id, "name": ac.name, "restricted": not ac.unrestricted,
         }
+        if ac.access_rule_ids:
+            rules = s.scalars(select(m.AccessRule).where(m.AccessRule.id.in_(ac.access_rule_ids)))
+            body["application_credential"]["access_rules"] = [
+                {"id": r.id, "service": r.service, "path": r.path, "method": r.method}
+                for r in rules]
     scoped = p.project_id or p.domain_id or p.system
     if scoped and not roles:
         raise invalid
@@ -405,7 +438,7 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
                     "unrestricted": body.get("application_credential", {}).get(
                         "restricted") is False, "audit_ids": p.audit_ids},
     )
-    cat = catalog.build_catalog(s, p.project_id) if scoped else []
+    cat = catalog.build_catalog(s, p.project_id, user.id) if scoped else []
     return ValidToken(payload=p, context=context, body=body, catalog=cat)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from runtime.common.errors import BadRequest, Conflict, Forbidden, NotFound
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
-from runtime.identity.service.core import get_or_404
+from runtime.identity.service.core import ROOT_DOMAIN_ID, get_or_404
 from runtime.identity.tokens import random_id
 
 PROJECT_FIELDS = ("name", "description", "enabled", "domain_id", "parent_id", "is_domain",
@@ -27,6 +27,15 @@ def get_domain(s: Session, domain_id: str) -> m.Project:
 def get_project(s: Session, project_id: str) -> m.Project:
     p = s.get(m.Project, project_id)
     if p is None or p.is_domain:
+        raise NotFound(f"Could not find project: {project_id}.")
+    return p
+
+
+def get_project_or_domain(s: Session, project_id: str) -> m.Project:
+    """What /v3/projects/{id} finds: Keystone serves a domain there too, as the
+    is_domain project it is."""
+    p = s.get(m.Project, project_id)
+    if p is None or p.id == ROOT_DOMAIN_ID:
         raise NotFound(f"Could not find project: {project_id}.")
     return p
 

@@ -1,0 +1,195 @@
+"""OS-EP-FILTER: endpoint groups and the endpoints (or groups) a project may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from runtime.common.web import ApiRouter, empty_response
+from runtime.identity import models as m
+from runtime.identity import schemas as sch
+from runtime.identity.api.catalog import endpoint_view
+from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
+from runtime.identity.api.projects import project_view
+from runtime.identity.service import endpoint_filter as svc
+from runtime.identity.service.catalog import endpoints_for_project
+from runtime.identity.service.endpoints import get_endpoint
+from runtime.identity.service.listing import apply_filters
+from runtime.identity.service.projects import get_project
+
+router = ApiRouter()
+P = "/v3/OS-EP-FILTER"
+
+
+def group_view(request: Request, g: m.EndpointGroup) -> dict[str, Any]:
+    return {"id": g.id, "name": g.name, "description": g.description, "filters": g.filters,
+            "links": self_link(request, f"{P}/endpoint_groups/{g.id}")}
+
+
+# --- endpoint groups --------------------------------------------------------------------
+
+
+@router.get(P + "/endpoint_groups")
+async def list_groups(request: Request) -> Response:
+    enforce(request, "identity:get_endpoint_groups")
+    with ident(request).read() as s:
+        items = [group_view(request, g) for g in s.scalars(select(m.EndpointGroup))]
+    return collection(request, "endpoint_groups",
+                      apply_filters(items, request.query_params, ("name",)))
+
+
+@router.post(P + "/endpoint_groups")
+async def create_group(request: Request) -> Response:
+    enforce(request, "identity:endpoint_groups")
+    data = sch.entity(await body(request), "endpoint_group")
+    with ident(request).write() as s:
+        return member("endpoint_group", group_view(request, svc.create_group(s, data)), 201)
+
+
+@router.get(P + "/endpoint_groups/{group_id}")
+async def get_group(request: Request) -> Response:
+    enforce(request, "identity:get_endpoint_groups")
+    with ident(request).read() as s:
+        g = svc.get_group(s, request.path_params["group_id"])
+        return member("endpoint_group", group_view(request, g))
+
+
+@router.patch(P + "/endpoint_groups/{group_id}")
+async def update_group(request: Request) -> Response:
+    enforce(request, "identity:endpoint_groups")
+    data = sch.entity(await body(request), "endpoint_group")
+    with ident(request).write() as s:
+        g = svc.update_group(s, svc.get_group(s, request.path_params["group_id"]), data)
+        return member("endpoint_group", group_view(request, g))
+
+
+@router.delete(P + "/endpoint_groups/{group_id}")
+async def delete_group(request: Request) -> Response:
+    enforce(request, "identity:endpoint_groups")
+    with ident(request).write() as s:
+        svc.delete_group(s, svc.get_group(s, request.path_params["group_id"]))
+    return empty_response()
+
+
+@router.get(P + "/endpoint_groups/{group_id}/endpoints")
+async def group_endpoints(request: Request) -> Response:
+    enforce(request, "identity:get_endpoint_groups")
+    with ident(request).read() as s:
+        g = svc.get_group(s, request.path_params["group_id"])
+        items = [endpoint_view(request, e) for e in svc.endpoints_in_group(s, g)]
+    return collection(request, "endpoints", items)
+
+
+@router.get(P + "/endpoint_groups/{group_id}/projects")
+async def group_projects(request: Request) -> Response:
+    enforce(request, "identity:get_project_endpoints")
+    with ident(request).read() as s:
+        projects = svc.projects_for_group(s, request.path_params["group_id"])
+        items = [project_view(request, s, p) for p in projects]
+    return collection(request, "projects", items)
+
+
+def _association_view(request: Request, group_id: str, project_id: str) -> dict[str, Any]:
+    return {"endpoint_group_id": group_id, "project_id": project_id,
+            "links": self_link(request, f"{P}/endpoint_groups/{group_id}/projects/{project_id}")}
+
+
+@router.get(P + "/endpoint_groups/{group_id}/projects/{project_id}")
+async def check_group_in_project(request: Request) -> Response:
+    enforce(request, "identity:get_project_endpoints")
+    group_id, project_id = request.path_params["group_id"], request.path_params["project_id"]
+    with ident(request).read() as s:
+        get_project(s, project_id)
+        svc.get_group(s, group_id)
+        svc.group_association(s, project_id, group_id)
+    return member("project_endpoint_group", _association_view(request, group_id, project_id))
+
+
+@router.put(P + "/endpoint_groups/{group_id}/projects/{project_id}")
+async def add_group_to_project(request: Request) -> Response:
+    enforce(request, "identity:project_endpoints")
+    group_id, project_id = request.path_params["group_id"], request.path_params["project_id"]
+    with ident(request).write() as s:
+        get_project(s, project_id)
+        svc.get_group(s, group_id)
+        svc.add_group(s, project_id, group_id)
+    return empty_response()
+
+
+@router.delete(P + "/endpoint_groups/{group_id}/projects/{project_id}")
+async def remove_group_from_project(request: Request) -> Response:
+    enforce(request, "identity:project_endpoints")
+    group_id, project_id = request.path_params["group_id"], request.path_params["project_id"]
+    with ident(request).write() as s:
+        get_project(s, project_id)
+        svc.get_group(s, group_id)
+        s.delete(svc.group_association(s, project_id, group_id))
+    return empty_response()
+
+
+# --- project <-> endpoint associations --------------------------------------------------
+
+
+async def _check_endpoint_in_project(request: Request) -> Response:
+    enforce(request, "identity:get_project_endpoints")
+    project_id, endpoint_id = request.path_params["project_id"], request.path_params["endpoint_id"]
+    with ident(request).read() as s:
+        get_endpoint(s, endpoint_id)
+        get_project(s, project_id)
+        svc.endpoint_association(s, project_id, endpoint_id)
+    return empty_response()
+
+
+router.get(P + "/projects/{project_id}/endpoints/{endpoint_id}")(_check_endpoint_in_project)
+router.head(P + "/projects/{project_id}/endpoints/{endpoint_id}")(_check_endpoint_in_project)
+
+
+@router.put(P + "/projects/{project_id}/endpoints/{endpoint_id}")
+async def add_endpoint_to_project(request: Request) -> Response:
+    enforce(request, "identity:project_endpoints")
+    project_id, endpoint_id = request.path_params["project_id"], request.path_params["endpoint_id"]
+    with ident(request).write() as s:
+        get_endpoint(s, endpoint_id)
+        get_project(s, project_id)
+        svc.add_endpoint(s, project_id, endpoint_id)
+    return empty_response()
+
+
+@router.delete(P + "/projects/{project_id}/endpoints/{endpoint_id}")
+async def remove_endpoint_from_project(request: Request) -> Response:
+    enforce(request, "identity:project_endpoints")
+    project_id, endpoint_id = request.path_params["project_id"], request.path_params["endpoint_id"]
+    with ident(request).write() as s:
+        s.delete(svc.endpoint_association(s, project_id, endpoint_id))
+    return empty_response()
+
+
+@router.get(P + "/projects/{project_id}/endpoints")
+async def project_endpoints(request: Request) -> Response:
+    enforce(request, "identity:get_project_endpoints")
+    with ident(request).read() as s:
+        p = get_project(s, request.path_params["project_id"])
+        items = [endpoint_view(request, e) for e in endpoints_for_project(s, p.id).values()]
+    return collection(request, "endpoints", items)
+
+
+@router.get(P + "/projects/{project_id}/endpoint_groups")
+async def project_groups(request: Request) -> Response:
+    enforce(request, "identity:get_project_endpoints")
+    with ident(request).read() as s:
+        p = get_project(s, request.path_params["project_id"])
+        items = [group_view(request, g) for g in svc.groups_for_project(s, p.id)]
+    return collection(request, "endpoint_groups", items)
+
+
+@router.get(P + "/endpoints/{endpoint_id}/projects")
+async def endpoint_projects(request: Request) -> Response:
+    enforce(request, "identity:get_project_endpoints")
+    with ident(request).read() as s:
+        e = get_endpoint(s, request.path_params["endpoint_id"])
+        items = [project_view(request, s, p) for p in svc.projects_for_endpoint(s, e.id)]
+    return collection(request, "projects", items)
+
