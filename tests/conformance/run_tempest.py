@@ -33,6 +33,8 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -580,6 +582,17 @@ class Progress:
         self.dots = 0
 
 
+def reachable(url: str, timeout: float = 10) -> str | None:
+    """None when url answers HTTP at all (any status), else why not."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout):
+            return None
+    except urllib.error.HTTPError:
+        return None
+    except (OSError, ValueError) as exc:
+        return str(exc)
+
+
 def log(message: str) -> None:
     print(f"[run_tempest] {message}", file=sys.stderr, flush=True)
 
@@ -652,6 +665,10 @@ def main(argv: list[str] | None = None) -> int:
     (workspace / "locks").mkdir(exist_ok=True)
     regex = args.regex or rf"^tempest\.api\.{args.service}\."
 
+    problem = reachable(args.auth_url)
+    if problem:
+        log(f"{args.auth_url} does not answer: {problem}")
+        return 2
     tempest = ensure_venv(args.venv, REQUIREMENTS)
     conf_path = workspace / "etc" / "tempest.conf"
     write_config(build_config(args, workspace), conf_path)

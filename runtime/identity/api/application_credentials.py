@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from runtime.common.context import Context
 from runtime.common.errors import BadRequest, Forbidden
-from runtime.common.web import ApiRouter, empty_response
+from runtime.common.web import ApiRouter, context, empty_response
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
 from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
@@ -124,8 +124,7 @@ async def get_app_cred(request: Request) -> Response:
 async def delete_app_cred(request: Request) -> Response:
     with ident(request).write() as s:
         ac = _app_cred(request, s)
-        _check_unrestricted(enforce(request, "identity:application_credentials",
-                                    {"user_id": ac.user_id}))
+        _check_unrestricted(context(request))
         # Its tokens go with it: validation finds no credential behind them.
         s.delete(ac)
     return empty_response()

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from runtime.common.context import Context
 from runtime.common.errors import Forbidden, NotFound
-from runtime.common.web import ApiRouter, empty_response, json_response
+from runtime.common.web import ApiRouter, context, empty_response, json_response
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
 from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
@@ -128,8 +128,7 @@ async def delete_trust(request: Request) -> Response:
     i = ident(request)
     with i.write() as s:
         trust = _trust_for(request, s, "identity:delete_trust")
-        _check_unrestricted(enforce(request, "identity:delete_trust", {
-            "trustor_user_id": trust.trustor_user_id}))
+        _check_unrestricted(context(request))
         svc.delete_trust(s, trust, i.settings.token_expiration)
     return empty_response()
 

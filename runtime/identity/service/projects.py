@@ -239,6 +239,10 @@ def delete_domain(s: Session, domain: m.Project) -> None:
         s.flush()
     for user in s.scalars(select(m.User).where(m.User.domain_id == domain.id)):
         s.execute(delete(m.Assignment).where(m.Assignment.actor_id == user.id))
+        # What a user owns goes with them (memberships and application credentials
+        # follow by foreign-key cascade).
+        s.execute(delete(m.Credential).where(m.Credential.user_id == user.id))
+        s.execute(delete(m.AccessRule).where(m.AccessRule.user_id == user.id))
         s.delete(user)
     for group in s.scalars(select(m.Group).where(m.Group.domain_id == domain.id)):
         s.execute(delete(m.Assignment).where(m.Assignment.actor_id == group.id))

@@ -16,11 +16,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from runtime.common.db import utcnow
-from runtime.common.errors import BadRequest, Conflict, NotFound, Unauthorized
+from runtime.common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
 from runtime.identity.passwords import hash_password
 from runtime.identity.service import assignments, revocations, trusts
+from runtime.identity.service.auth import AUTH_FAILED
 from runtime.identity.service.core import Identity
 from runtime.identity.service.projects import get_domain
 from runtime.identity.tokens import random_id
@@ -30,7 +31,6 @@ from runtime.identity.tokens import random_id
 # accepted and ignored rather than stored as arbitrary attributes.
 USER_FIELDS = ("name", "domain_id", "enabled", "password", "default_project_id", "options",
                "password_expires_at", "federated")
-AUTH_FAILED = "The request you have made requires authentication."
 
 # parameter_types.id_string in Keystone.
 _ID_STRING = re.compile(r"^[a-zA-Z0-9-]{1,64}$")
@@ -240,11 +240,16 @@ def change_password(ident: Identity, user_id: str, original: str, new: str) -> N
         user = s.get(m.User, user_id)
         old_hash = user.password_hash if user is not None else None
         enabled = user is not None and user.enabled
+        locked = user is not None and bool(user.options.get("lock_password"))
     # The same answer for an unknown user, a wrong password and a disabled user.
     if old_hash is None or not ident.passwords.verify(user_id, original, old_hash):
         raise Unauthorized(AUTH_FAILED)
     if not enabled:
         raise Unauthorized(AUTH_FAILED)
+    if locked:
+        raise Forbidden("You cannot change your password at this time due to password "
+                        "policy disallowing password changes. Please contact your "
+                        "administrator to reset your password.")
     new_hash = hash_password(new, ident.settings.bcrypt_rounds)
     with ident.write() as s:
         user = s.get(m.User, user_id)

@@ -236,3 +236,18 @@ def test_list_filters(api: Api) -> None:
     assert names(password_expires_at="lt:2999-01-01T00:00:00Z") == set()
     r = api.request("GET", "/users", params={"password_expires_at": "lt:yesterday"})
     assert r.status_code == 400
+
+
+def test_locked_password_cannot_be_changed_by_its_owner(api: Api) -> None:
+    user = create(api, "user", password=PASSWORD, options={"lock_password": True})
+    assert user["options"] == {"lock_password": True}
+    body = {"user": {"original_password": PASSWORD, "password": "mine-now"}}
+    r = api.client.post(f"/identity/v3/users/{user['id']}/password", json=body)
+    assert r.status_code == 403
+    assert login(api, user["id"], PASSWORD).status_code == 201
+    # The admin still can, and unlocking (null) hands it back to the user.
+    api.request("PATCH", f"/users/{user['id']}", json={"user": {"options": {
+        "lock_password": None}}})
+    r = api.client.post(f"/identity/v3/users/{user['id']}/password", json=body)
+    assert r.status_code == 204
+    assert api.request("GET", f"/users/{user['id']}").json()["user"]["options"] == {}
