@@ -10,7 +10,7 @@ from runtime.common.app import Runtime
 from runtime.common.errors import keystone_error_body
 from runtime.common.web import ApiRouter, build_service_app
 from runtime.identity.service import Identity
-from runtime.identity.service.auth import IdentityValidator
+from runtime.identity.service.validation import IdentityValidator
 
 # Each module defines ``router``; the order only matters for identical paths.
 AREAS = (

@@ -17,7 +17,7 @@ from runtime.identity import schemas as sch
 from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
 from runtime.identity.api.trusts import role_view
 from runtime.identity.passwords import hash_password
-from runtime.identity.service import Identity, assignments, auth
+from runtime.identity.service import Identity, assignments, validation
 from runtime.identity.service import application_credentials as svc
 from runtime.identity.service.listing import apply_filters
 
@@ -68,7 +68,7 @@ def _create(request: Request, ident_: Identity, ctx: Context, data: dict[str, An
     if ctx.domain_id is not None:
         raise BadRequest("Application credentials are made with a project-scoped or "
                          "system-scoped token.")
-    token_roles = auth.validate(ident_, ctx.token).body.get("roles", [])
+    token_roles = validation.validate(ident_, ctx.token).body.get("roles", [])
     secret = svc.secret_of(data)
     secret_hash = hash_password(secret, ident_.settings.bcrypt_rounds)
     with ident_.write() as s:

@@ -14,13 +14,13 @@ from runtime.common.web import ApiRouter, context, empty_response, json_response
 from runtime.identity import models as m
 from runtime.identity.api.common import body, collection, enforce, ident, self_link
 from runtime.identity.api.projects import project_view
-from runtime.identity.service import assignments, auth
+from runtime.identity.service import assignments, auth, validation
 from runtime.identity.service.catalog import build_catalog
 
 router = ApiRouter()
 
 
-def token_body(valid: auth.ValidToken, with_catalog: bool) -> dict[str, Any]:
+def token_body(valid: validation.ValidToken, with_catalog: bool) -> dict[str, Any]:
     token = dict(valid.body)
     scoped = "roles" in token
     if with_catalog and scoped:
@@ -44,7 +44,7 @@ async def issue(request: Request) -> Response:
     )
 
 
-def _subject(request: Request, action: str) -> auth.ValidToken:
+def _subject(request: Request, action: str) -> validation.ValidToken:
     ctx = context(request)
     if not ctx.authenticated:
         raise Unauthorized(auth.AUTH_FAILED)
@@ -52,7 +52,7 @@ def _subject(request: Request, action: str) -> auth.ValidToken:
     if not subject:
         raise NotFound("Expecting to find the X-Subject-Token header.")
     allow_expired = request.query_params.get("allow_expired", "").lower() in ("1", "true")
-    valid = auth.validate(ident(request), subject, allow_expired=allow_expired)
+    valid = validation.validate(ident(request), subject, allow_expired=allow_expired)
     enforce(request, action, {"user_id": valid.payload.user_id})
     return valid
 
@@ -75,7 +75,7 @@ async def check(request: Request) -> Response:
 @router.delete("/v3/auth/tokens")
 async def revoke(request: Request) -> Response:
     _subject(request, "identity:revoke_token")
-    auth.revoke(ident(request), request.headers["x-subject-token"])
+    validation.revoke(ident(request), request.headers["x-subject-token"])
     return empty_response()
 
 

@@ -15,7 +15,7 @@ from runtime.identity import models as m
 from runtime.identity import schemas as sch
 from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
 from runtime.identity.service import trusts as svc
-from runtime.identity.service.auth import iso
+from runtime.identity.service.validation import iso
 
 router = ApiRouter()
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from runtime.common.errors import BadRequest, NotFound, Unauthorized
 from runtime.identity import models as m
-from runtime.identity.service import assignments, auth, credentials, trusts
+from runtime.identity.service import assignments, auth, credentials, trusts, validation
 from runtime.identity.service.core import Identity
 from runtime.identity.tokens import TokenPayload, new_audit_id
 
@@ -162,7 +162,7 @@ def credentials_from_body(body: Any) -> dict[str, Any]:
     return creds
 
 
-def authenticate(ident: Identity, body: Any) -> tuple[str, auth.ValidToken]:
+def authenticate(ident: Identity, body: Any) -> tuple[str, validation.ValidToken]:
     """POST /v3/ec2tokens: a project-scoped token for a correctly signed request."""
     creds = credentials_from_body(body)
     cipher = credentials.Cipher(ident)
@@ -207,6 +207,6 @@ def authenticate(ident: Identity, body: Any) -> tuple[str, auth.ValidToken]:
     )
     token = ident.codec.encode(payload)
     try:
-        return token, auth.validate(ident, token, payload=payload)
+        return token, validation.validate(ident, token, payload=payload)
     except NotFound as exc:
         raise Unauthorized(exc.message) from None
