@@ -85,6 +85,20 @@ def cmd_token_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_credential_rotate(args: argparse.Namespace) -> int:
+    from runtime.common.db import Database
+    from runtime.identity.service import Identity
+    from runtime.identity.service.credentials import rotate_keys
+
+    config = _runtime_config(args)
+    db = Database(config.database_url)
+    primary, count = rotate_keys(Identity(db, config))
+    db.dispose()
+    print(f"credential keys rotated in {config.credential_key_repository}: primary key is now "
+          f"{primary}; {count} credential(s) re-encrypted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haneul", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = runtime_cmd("token-rotate", "rotate the token keys (run on one node, then sync)")
     p.set_defaults(func=cmd_token_rotate)
+    p = runtime_cmd("credential-rotate",
+                    "rotate the credential keys and re-encrypt every stored credential")
+    p.set_defaults(func=cmd_credential_rotate)
     return parser
 
 

@@ -51,7 +51,14 @@ class IdentitySettings(Section):
         description="Directory of token keys, shared by every API node; defaults to "
         "STATE_DIR/fernet-keys.",
     )
-    max_active_keys: int = Field(3, description="Keys kept by `haneul token-rotate`.")
+    credential_key_repository: str | None = Field(
+        None,
+        description="Directory of the keys that encrypt credential blobs at rest, shared by "
+        "every API node; defaults to STATE_DIR/credential-keys.",
+    )
+    max_active_keys: int = Field(
+        3, description="Keys kept by `haneul token-rotate` and `haneul credential-rotate`."
+    )
     bcrypt_rounds: int = Field(
         12, ge=10, le=16, description="bcrypt cost for stored passwords (OWASP minimum 10)."
     )
@@ -86,6 +93,12 @@ class Config(Section):
     @property
     def key_repository(self) -> Path:
         return Path(self.identity.key_repository or Path(self.state_dir) / "fernet-keys")
+
+    @property
+    def credential_key_repository(self) -> Path:
+        return Path(
+            self.identity.credential_key_repository or Path(self.state_dir) / "credential-keys"
+        )
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -58,15 +58,19 @@ class KeyRepository:
             (self.path / str(index)).unlink()
         return new_primary
 
-    def fernet(self) -> MultiFernet:
-        """Primary key first (it encrypts); all keys decrypt."""
+    def keys(self) -> list[Fernet]:
+        """Every key, primary first (it encrypts), the staged key last."""
         indexes = self._indexes()
         if not indexes:
             raise RuntimeError(
-                f"no token keys in {self.path}: run `haneul bootstrap` or `haneul token-rotate`"
+                f"no keys in {self.path}: run `haneul bootstrap` or `haneul token-rotate`"
             )
         ordered = sorted(indexes, reverse=True)
-        return MultiFernet([Fernet((self.path / str(i)).read_bytes().strip()) for i in ordered])
+        return [Fernet((self.path / str(i)).read_bytes().strip()) for i in ordered]
+
+    def fernet(self) -> MultiFernet:
+        """Encrypts with the primary key; decrypts with any key."""
+        return MultiFernet(self.keys())
 
     def signature(self) -> tuple[tuple[int, float], ...]:
         """Changes whenever a key file changes, so a process can reload after rotation."""

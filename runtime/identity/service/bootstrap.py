@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from runtime.common.services import SERVICE_PACKAGES, ServiceInfo
 from runtime.identity import models as m
-from runtime.identity.service import assignments
+from runtime.identity.service import assignments, credentials
 from runtime.identity.service.catalog import INTERFACES
 from runtime.identity.service.core import DEFAULT_DOMAIN_ID, Identity
 from runtime.identity.service.users import set_password
@@ -72,6 +72,7 @@ def bootstrap(
     services: list[str] | None = None,
 ) -> BootstrapResult:
     created_keys = ident.keys.setup()
+    credentials.key_repository(ident).setup()
     ident.ensure_generation_row()
     region = ident.settings.region
     with ident.write() as s:

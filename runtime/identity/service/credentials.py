@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -34,8 +33,7 @@ CREDENTIAL_FIELDS = ("user_id", "project_id", "type", "blob")
 
 
 def key_repository(ident: Identity) -> KeyRepository:
-    path = Path(ident.config.key_repository).parent / "credential-keys"
-    return KeyRepository(path, ident.settings.max_active_keys)
+    return KeyRepository(ident.config.credential_key_repository, ident.settings.max_active_keys)
 
 
 def _cipher(ident: Identity) -> MultiFernet:
@@ -48,6 +46,25 @@ def _cipher(ident: Identity) -> MultiFernet:
             fcntl.flock(lock, fcntl.LOCK_EX)
             repo.setup()
     return repo.fernet()
+
+
+def rotate_keys(ident: Identity) -> tuple[int, int]:
+    """Re-encrypt every blob with the staged key, then promote it to primary.
+
+    Re-encrypting first is what makes rotation safe: when the oldest key is dropped no
+    blob depends on it any more. Returns the new primary key's index and the number of
+    blobs re-encrypted.
+    """
+    repo = key_repository(ident)
+    _cipher(ident)  # creates the repository on first use
+    keys = repo.keys()
+    reencrypt = MultiFernet([keys[-1], *keys])  # the staged key encrypts
+    count = 0
+    with ident.write() as s:
+        for cred in s.scalars(select(m.Credential)):
+            cred.encrypted_blob = reencrypt.rotate(cred.encrypted_blob.encode()).decode()
+            count += 1
+    return repo.rotate(), count
 
 
 class Cipher:

@@ -11,7 +11,7 @@ from typing import Any
 
 from keystoneclient.contrib.ec2.utils import Ec2Signer
 
-from runtime.identity.service.credentials import key_repository
+from runtime.identity.service.credentials import key_repository, rotate_keys
 from tests.conftest import Api
 from tests.integration.identity import delegation_support as ds
 from tests.support import Cloud
@@ -138,6 +138,19 @@ def test_blobs_survive_a_credential_key_rotation(api: Api) -> None:
     key_repository(ident).rotate()
     shown = ds.ok(api.request("GET", f"/credentials/{cred['id']}"), 200)["credential"]
     assert shown["blob"] == "before-rotation"
+
+
+def test_credential_rotate_reencrypts_so_old_keys_can_go(api: Api) -> None:
+    ident = ds.identity(api)
+    uid = ds.user(ident)
+    cred = ds.ok(_create(api, user_id=uid, type="cert", blob="survives-rotations"),
+                 201)["credential"]
+    # With three active keys, three rotations drop every key that existed at creation.
+    for _ in range(3):
+        _, count = rotate_keys(ident)
+        assert count >= 1
+    shown = ds.ok(api.request("GET", f"/credentials/{cred['id']}"), 200)["credential"]
+    assert shown["blob"] == "survives-rotations"
 
 
 # --- OS-EC2 -------------------------------------------------------------------------------
