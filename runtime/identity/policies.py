@@ -34,7 +34,7 @@ def _trust_party(ctx: Context, t: Target) -> bool:
 
 
 _owner = any_of(admin, owner())
-_catalog_reader = any_of(admin, system_reader)
+_system_reader_or_admin = any_of(admin, system_reader)
 
 RULES: dict[str, Rule] = {
     # tokens and the /auth API
@@ -65,7 +65,6 @@ RULES: dict[str, Rule] = {
     "identity:create_user": admin,
     "identity:update_user": admin,
     "identity:delete_user": admin,
-    "identity:change_password": owner(),
     "identity:get_group": admin,
     "identity:list_groups": admin,
     "identity:list_groups_for_user": _owner,
@@ -77,38 +76,37 @@ RULES: dict[str, Rule] = {
     "identity:remove_user_from_group": admin,
     "identity:check_user_in_group": admin,
     # roles and assignments: system readers read them all, as with Keystone's defaults
-    "identity:get_role": _catalog_reader,
-    "identity:list_roles": _catalog_reader,
+    "identity:get_role": _system_reader_or_admin,
+    "identity:list_roles": _system_reader_or_admin,
     "identity:create_role": admin,
     "identity:update_role": admin,
     "identity:delete_role": admin,
-    "identity:get_implied_roles": _catalog_reader,
+    "identity:get_implied_roles": _system_reader_or_admin,
     "identity:implied_roles": admin,
-    "identity:check_grants": _catalog_reader,
+    "identity:check_grants": _system_reader_or_admin,
     "identity:grants": admin,
-    "identity:list_role_assignments": _catalog_reader,
-    "identity:list_role_inference_rules": _catalog_reader,
+    "identity:list_role_assignments": _system_reader_or_admin,
+    "identity:list_role_inference_rules": _system_reader_or_admin,
     # catalog and its extensions: anyone with a token reads regions; system readers
     # read the rest (Keystone's "role:reader and system_scope:all"); admins write.
     "identity:get_region": authenticated,
     "identity:list_regions": authenticated,
     "identity:manage_regions": admin,
-    "identity:get_service": _catalog_reader,
-    "identity:list_services": _catalog_reader,
+    "identity:get_service": _system_reader_or_admin,
     "identity:manage_services": admin,
-    "identity:get_endpoint": _catalog_reader,
-    "identity:list_endpoints": _catalog_reader,
+    "identity:get_endpoint": _system_reader_or_admin,
+    "identity:list_endpoints": _system_reader_or_admin,
     "identity:manage_endpoints": admin,
-    "identity:get_endpoint_groups": _catalog_reader,
+    "identity:get_endpoint_groups": _system_reader_or_admin,
     "identity:endpoint_groups": admin,
-    "identity:get_project_endpoints": _catalog_reader,
+    "identity:get_project_endpoints": _system_reader_or_admin,
     "identity:project_endpoints": admin,
-    "identity:get_policies": _catalog_reader,
+    "identity:get_policies": _system_reader_or_admin,
     "identity:policies": admin,
-    "identity:get_domain_config": _catalog_reader,
+    "identity:get_domain_config": _system_reader_or_admin,
     "identity:get_security_compliance_domain_config": authenticated,
     "identity:domain_config": admin,
-    "identity:get_oauth_consumers": _catalog_reader,
+    "identity:get_oauth_consumers": _system_reader_or_admin,
     "identity:oauth_consumers": admin,
     "identity:limits_read": authenticated,
     "identity:limits_manage": admin,

@@ -13,6 +13,7 @@ from runtime.common.web import ApiRouter, empty_response
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
 from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
+from runtime.identity.api.crud import Resource
 from runtime.identity.service import endpoints as svc
 from runtime.identity.service.catalog import INTERFACES
 from runtime.identity.service.listing import apply_filters
@@ -99,46 +100,13 @@ async def delete_region(request: Request) -> Response:
 # --- services ---------------------------------------------------------------------------
 
 
-@router.get("/v3/services")
-async def list_services(request: Request) -> Response:
-    enforce(request, "identity:list_services")
-    with ident(request).read() as s:
-        items = [service_view(request, sv) for sv in s.scalars(select(m.Service))]
-    return collection(request, "services",
-                      apply_filters(items, request.query_params, ("type", "name", "enabled")))
-
-
-@router.post("/v3/services")
-async def create_service(request: Request) -> Response:
-    enforce(request, "identity:manage_services")
-    data = sch.entity(await body(request), "service")
-    with ident(request).write() as s:
-        return member("service", service_view(request, svc.create_service(s, data)), 201)
-
-
-@router.get("/v3/services/{service_id}")
-async def get_service(request: Request) -> Response:
-    enforce(request, "identity:get_service")
-    with ident(request).read() as s:
-        sv = svc.get_service(s, request.path_params["service_id"])
-        return member("service", service_view(request, sv))
-
-
-@router.patch("/v3/services/{service_id}")
-async def update_service(request: Request) -> Response:
-    enforce(request, "identity:manage_services")
-    data = sch.entity(await body(request), "service")
-    with ident(request).write() as s:
-        sv = svc.update_service(s, svc.get_service(s, request.path_params["service_id"]), data)
-        return member("service", service_view(request, sv))
-
-
-@router.delete("/v3/services/{service_id}")
-async def delete_service(request: Request) -> Response:
-    enforce(request, "identity:manage_services")
-    with ident(request).write() as s:
-        svc.delete_service(s, svc.get_service(s, request.path_params["service_id"]))
-    return empty_response()
+Resource(
+    key="service", plural="services", path="/v3/services", view=service_view,
+    find=svc.get_service, query=lambda s: s.scalars(select(m.Service)),
+    create=svc.create_service, update=svc.update_service, delete=svc.delete_service,
+    read_rule="identity:get_service", write_rule="identity:manage_services",
+    filters=("type", "name", "enabled"),
+).register(router)
 
 
 # --- endpoints --------------------------------------------------------------------------

@@ -10,14 +10,13 @@ from starlette.responses import Response
 
 from runtime.common.web import ApiRouter, empty_response
 from runtime.identity import models as m
-from runtime.identity import schemas as sch
 from runtime.identity.api.catalog import endpoint_view
-from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
+from runtime.identity.api.common import collection, enforce, ident, member, self_link
+from runtime.identity.api.crud import Resource
 from runtime.identity.api.projects import project_view
 from runtime.identity.service import endpoint_filter as svc
 from runtime.identity.service.catalog import endpoints_for_project
 from runtime.identity.service.endpoints import get_endpoint
-from runtime.identity.service.listing import apply_filters
 from runtime.identity.service.projects import get_project
 
 router = ApiRouter()
@@ -32,46 +31,13 @@ def group_view(request: Request, g: m.EndpointGroup) -> dict[str, Any]:
 # --- endpoint groups --------------------------------------------------------------------
 
 
-@router.get(P + "/endpoint_groups")
-async def list_groups(request: Request) -> Response:
-    enforce(request, "identity:get_endpoint_groups")
-    with ident(request).read() as s:
-        items = [group_view(request, g) for g in s.scalars(select(m.EndpointGroup))]
-    return collection(request, "endpoint_groups",
-                      apply_filters(items, request.query_params, ("name",)))
-
-
-@router.post(P + "/endpoint_groups")
-async def create_group(request: Request) -> Response:
-    enforce(request, "identity:endpoint_groups")
-    data = sch.entity(await body(request), "endpoint_group")
-    with ident(request).write() as s:
-        return member("endpoint_group", group_view(request, svc.create_group(s, data)), 201)
-
-
-@router.get(P + "/endpoint_groups/{group_id}")
-async def get_group(request: Request) -> Response:
-    enforce(request, "identity:get_endpoint_groups")
-    with ident(request).read() as s:
-        g = svc.get_group(s, request.path_params["group_id"])
-        return member("endpoint_group", group_view(request, g))
-
-
-@router.patch(P + "/endpoint_groups/{group_id}")
-async def update_group(request: Request) -> Response:
-    enforce(request, "identity:endpoint_groups")
-    data = sch.entity(await body(request), "endpoint_group")
-    with ident(request).write() as s:
-        g = svc.update_group(s, svc.get_group(s, request.path_params["group_id"]), data)
-        return member("endpoint_group", group_view(request, g))
-
-
-@router.delete(P + "/endpoint_groups/{group_id}")
-async def delete_group(request: Request) -> Response:
-    enforce(request, "identity:endpoint_groups")
-    with ident(request).write() as s:
-        svc.delete_group(s, svc.get_group(s, request.path_params["group_id"]))
-    return empty_response()
+Resource(
+    key="endpoint_group", plural="endpoint_groups", path=P + "/endpoint_groups",
+    view=group_view, find=svc.get_group, query=lambda s: s.scalars(select(m.EndpointGroup)),
+    create=svc.create_group, update=svc.update_group, delete=svc.delete_group,
+    read_rule="identity:get_endpoint_groups", write_rule="identity:endpoint_groups",
+    filters=("name",),
+).register(router)
 
 
 @router.get(P + "/endpoint_groups/{group_id}/endpoints")
