@@ -8,11 +8,12 @@ misspelt option fails loudly instead of being ignored.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_CONFIG_PATH = Path("/etc/haneul/haneul.toml")
 
@@ -44,6 +45,85 @@ class DatabaseSettings(Section):
     )
 
 
+class SecurityComplianceSettings(Section):
+    """Keystone's ``[security_compliance]`` (PCI-DSS) password and account rules.
+
+    Every rule is off by default, as in Keystone. `haneul bootstrap` stays the operator's
+    recovery tool whatever the rules: the password it sets never expires and it unlocks
+    the admin.
+    """
+
+    lockout_failure_attempts: int | None = Field(
+        None,
+        ge=1,
+        description="Failed password authentications (counted per user) after which the "
+        "account is locked for lockout_duration; unset disables lockout. A user with the "
+        "option ignore_lockout_failure_attempts is never locked; re-enabling a user "
+        "(PATCH enabled=true) unlocks it.",
+    )
+    lockout_duration: int | None = Field(
+        1800,
+        ge=1,
+        description="Seconds an account stays locked once lockout_failure_attempts is "
+        "reached; null keeps it locked until an administrator re-enables the user.",
+    )
+    disable_user_account_days_inactive: int | None = Field(
+        None,
+        ge=1,
+        description="Days without a successful authentication after which a user counts "
+        "as disabled (shown as enabled=false) until re-enabled; unset disables this. Users "
+        "with the option ignore_user_inactivity are exempt.",
+    )
+    password_expires_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days a newly set password stays valid (password_expires_at); an "
+        "expired password can only be used to change itself. Existing passwords are not "
+        "affected; users with the option ignore_password_expiry are exempt.",
+    )
+    unique_last_password_count: int = Field(
+        0,
+        ge=0,
+        description="A password a user sets themselves must differ from their last N "
+        "passwords, the current one included; 0 disables the history. Administrator "
+        "resets are not checked.",
+    )
+    minimum_password_age: int = Field(
+        0,
+        ge=0,
+        description="Days a password set by its user must be kept before the user may "
+        "change it again (administrator resets are not limited); 0 disables this.",
+    )
+    password_regex: str | None = Field(
+        None,
+        description="Regular expression (Python syntax, matched from the start) every new "
+        "password must match; unset accepts any password.",
+    )
+    password_regex_description: str | None = Field(
+        None,
+        description="The password_regex in words, returned to users whose password does "
+        "not match it.",
+    )
+    change_password_upon_first_use: bool = Field(
+        False,
+        description="Passwords set at user creation or by an administrator reset start "
+        "expired, so the user must change them before anything else. Users with the option "
+        "ignore_change_password_upon_first_use are exempt.",
+    )
+
+    @field_validator("password_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        # Refuse a broken pattern at startup rather than on a user's password change.
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(
+                    f"password_regex is not a valid regular expression: {exc}") from exc
+        return value
+
+
 class IdentitySettings(Section):
     token_expiration: int = Field(3600, description="Token lifetime in seconds.")
     key_repository: str | None = Field(
@@ -69,6 +149,10 @@ class IdentitySettings(Section):
         "(as keyed HMACs, never in clear) so repeat logins skip the slow hash.",
     )
     region: str = Field("RegionOne", description="Region of the endpoints bootstrap creates.")
+    security_compliance: SecurityComplianceSettings = Field(
+        default_factory=lambda: SecurityComplianceSettings(),
+        description="Password and account rules (TOML table [identity.security_compliance]).",
+    )
 
 
 class Config(Section):

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runtime.common.db import Base, UTCDateTime, utcnow
@@ -68,10 +78,31 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     password_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Whether the user set the current password themselves (minimum_password_age binds
+    # only those; an administrator's reset may be changed at once).
+    password_self_service: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Consecutive failed password authentications, for lockout_failure_attempts.
+    failed_auth_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_auth_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     extra: Mapped[dict[str, Any]] = _extra()
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PasswordHistory(Base):
+    """Hashes of a user's previous passwords (the current one is on the user), kept only
+    as many as unique_last_password_count needs."""
+
+    __tablename__ = "identity_password_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("identity_user.id", ondelete="CASCADE"), index=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Group(Base):

@@ -35,8 +35,8 @@ async def show(request: Request) -> Response:
     # Policy comes before the domain lookup so callers cannot probe which domains exist.
     if group == svc.SECURITY_COMPLIANCE:
         enforce(request, "identity:get_security_compliance_domain_config")
-        config = svc.security_compliance(ident(request).settings, domain_id,
-                                         DEFAULT_DOMAIN_ID, option)
+        config = svc.security_compliance(ident(request).settings.security_compliance,
+                                         domain_id, DEFAULT_DOMAIN_ID, option)
         with ident(request).read() as s:
             get_domain(s, domain_id)
         return json_response({"config": config})

@@ -20,7 +20,7 @@ from runtime.identity.api import groups
 from runtime.identity.api.common import body, collection, enforce, ident, member, self_link
 from runtime.identity.api.projects import project_view
 from runtime.identity.passwords import hash_password
-from runtime.identity.service import assignments, revocations
+from runtime.identity.service import assignments, compliance, revocations
 from runtime.identity.service import groups as groups_svc
 from runtime.identity.service import users as svc
 from runtime.identity.service.core import DEFAULT_DOMAIN_ID
@@ -39,7 +39,9 @@ def user_view(request: Request, u: m.User) -> dict[str, Any]:
         "id": u.id,
         "name": u.name,
         "domain_id": u.domain_id,
-        "enabled": u.enabled,
+        # An inactive user (disable_user_account_days_inactive) shows as disabled.
+        "enabled": compliance.effectively_enabled(
+            ident(request).settings.security_compliance, u),
         "password_expires_at": svc.iso(u.password_expires_at),
         "options": dict(u.options or {}),
         "links": self_link(request, f"/v3/users/{u.id}"),
@@ -89,10 +91,12 @@ async def create_user(request: Request) -> Response:
     ctx = enforce(request, "identity:create_user")
     data = sch.entity(await body(request), "user")
     svc.check_user_body(data, create=True)
+    sc = ident(request).settings.security_compliance
+    svc.check_new_password(data, sc)
     hashed = await _hashed(request, data)
     default_domain = ctx.domain_id or ctx.project_domain_id or DEFAULT_DOMAIN_ID
     with ident(request).write() as s:
-        user = svc.create_user(s, data, default_domain, hashed)
+        user = svc.create_user(s, data, default_domain, hashed, sc)
         return member("user", user_view(request, user), 201)
 
 
@@ -110,13 +114,14 @@ async def update_user(request: Request) -> Response:
     enforce(request, "identity:update_user", {"user_id": user_id})
     data = sch.entity(await body(request), "user")
     svc.check_user_body(data, create=False)
-    with ident(request).read() as s:
-        svc.get_user(s, user_id)  # 404 before spending a hash
-    hashed = await _hashed(request, data)
     i = ident(request)
+    with i.read() as s:
+        svc.get_user(s, user_id)  # 404 before spending a hash
+    svc.check_new_password(data, i.settings.security_compliance)
+    hashed = await _hashed(request, data)
     with i.write() as s:
         user = svc.get_user(s, user_id)
-        if svc.update_user(s, user, data, hashed):
+        if svc.update_user(s, user, data, i.settings.security_compliance, hashed):
             revocations.revoke_user(s, user.id, i.settings.token_expiration)
         return member("user", user_view(request, user))
 

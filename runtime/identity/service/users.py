@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from runtime.common.config import SecurityComplianceSettings
 from runtime.common.db import utcnow
-from runtime.common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from runtime.common.errors import BadRequest, Conflict, NotFound, Unauthorized
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
 from runtime.identity.passwords import hash_password
-from runtime.identity.service import assignments, revocations, trusts
-from runtime.identity.service.auth import AUTH_FAILED
+from runtime.identity.service import assignments, compliance, revocations, trusts
+from runtime.identity.service.auth import AUTH_FAILED, verify_password
 from runtime.identity.service.core import Identity
 from runtime.identity.service.projects import get_domain
 from runtime.identity.tokens import random_id
@@ -132,12 +133,13 @@ def _check_unique(s: Session, name: str, domain_id: str, exclude: str | None = N
 
 
 def set_password(user: m.User, password: str, rounds: int) -> None:
-    set_password_hash(user, hash_password(password, rounds))
-
-
-def set_password_hash(user: m.User, password_hash: str | None) -> None:
-    user.password_hash = password_hash
-    user.password_created_at = utcnow() if password_hash is not None else None
+    """The operator's reset (bootstrap): a password that never expires, and the account
+    unlocked, so that bootstrap stays a recovery tool whatever the compliance rules."""
+    user.password_hash = hash_password(password, rounds)
+    user.password_created_at = utcnow()
+    user.password_expires_at = None
+    user.password_self_service = False
+    compliance.reenabled(user, utcnow())
 
 
 def check_user_body(data: Mapping[str, Any], *, create: bool) -> None:
@@ -156,8 +158,15 @@ def check_user_body(data: Mapping[str, Any], *, create: bool) -> None:
     user_options(data)
 
 
+def check_new_password(data: Mapping[str, Any], sc: SecurityComplianceSettings) -> None:
+    """password_regex on a create/update body's password, before it is hashed."""
+    password = password_field(data)
+    if password is not None:
+        compliance.check_strength(sc, password)
+
+
 def create_user(s: Session, data: dict[str, Any], default_domain_id: str,
-                password_hash: str | None) -> m.User:
+                password_hash: str | None, sc: SecurityComplianceSettings) -> m.User:
     """A new user; ``password_hash`` is the body's password, already hashed."""
     check_user_body(data, create=True)
     name = identity_name(data)
@@ -176,16 +185,21 @@ def create_user(s: Session, data: dict[str, Any], default_domain_id: str,
         extra=sch.extra(data, USER_FIELDS),
         options={k: v for k, v in options.items() if v is not None},
     )
-    set_password_hash(user, password_hash)
     s.add(user)
+    if password_hash is not None:
+        compliance.store_password(s, sc, user, password_hash, self_service=False,
+                                  first_use=True)
     s.flush()
     return user
 
 
-def update_user(s: Session, user: m.User, data: dict[str, Any],
+def update_user(s: Session, user: m.User, data: dict[str, Any], sc: SecurityComplianceSettings,
                 password_hash: str | None = None) -> bool:
     """Apply ``data`` (with its password already hashed); True when the user's existing
-    tokens must be revoked (disabled, or a new password)."""
+    tokens must be revoked (disabled, or a new password).
+
+    A password set here is an administrator's reset: neither the history nor the minimum
+    age applies (as in Keystone), but change_password_upon_first_use does."""
     check_user_body(data, create=False)
     check_matching_id(data, user.id)
     revoke = False
@@ -201,14 +215,18 @@ def update_user(s: Session, user: m.User, data: dict[str, Any],
         assert enabled is not None
         revoke = revoke or (user.enabled and not enabled)
         user.enabled = enabled
-    if "password" in data:
-        set_password_hash(user, password_hash)
-        revoke = True
+        if enabled:
+            compliance.reenabled(user, utcnow())
     if "default_project_id" in data:
         user.default_project_id = _default_project(s, data)
+    # Options before the password: an exemption sent with a reset applies to it.
     if (opts := user_options(data)) is not None:
         merged = {**user.options, **opts}
         user.options = {k: v for k, v in merged.items() if v is not None}
+    if "password" in data:
+        compliance.store_password(s, sc, user, password_hash, self_service=False,
+                                  first_use=True)
+        revoke = True
     extra = sch.extra(data, USER_FIELDS)
     if extra:
         user.extra = {**user.extra, **extra}
@@ -224,6 +242,7 @@ def delete_user(s: Session, user: m.User, token_lifetime: int) -> None:
     s.execute(delete(m.Credential).where(m.Credential.user_id == user.id))
     s.execute(delete(m.ApplicationCredential).where(m.ApplicationCredential.user_id == user.id))
     s.execute(delete(m.AccessRule).where(m.AccessRule.user_id == user.id))
+    s.execute(delete(m.PasswordHistory).where(m.PasswordHistory.user_id == user.id))
     trusts.forget_user(s, user.id, token_lifetime)
     revocations.revoke_user(s, user.id, token_lifetime)
     s.delete(user)
@@ -234,29 +253,38 @@ def change_password(ident: Identity, user_id: str, original: str, new: str) -> N
     """POST /v3/users/{id}/password: the original password is the only credential
     (Keystone lets a user whose password expired change it without a token).
 
-    Blocking (two bcrypt runs): call it from a worker thread.
+    Keystone's order: the original password first (lockout and failure counting as for a
+    login; an expired password is fine here), then the rules on the new one: strength,
+    lock_password, minimum age, history.
+
+    Blocking (bcrypt runs): call it from a worker thread.
     """
+    sc = ident.settings.security_compliance
     with ident.read() as s:
         user = s.get(m.User, user_id)
-        old_hash = user.password_hash if user is not None else None
-        enabled = user is not None and user.enabled
-        locked = user is not None and bool(user.options.get("lock_password"))
-    # The same answer for an unknown user, a wrong password and a disabled user.
-    if old_hash is None or not ident.passwords.verify(user_id, original, old_hash):
-        raise Unauthorized(AUTH_FAILED)
-    if not enabled:
-        raise Unauthorized(AUTH_FAILED)
-    if locked:
-        raise Forbidden("You cannot change your password at this time due to password "
-                        "policy disallowing password changes. Please contact your "
-                        "administrator to reset your password.")
+        # The same answer for an unknown user, a wrong password and a disabled user.
+        if user is None:
+            raise Unauthorized(AUTH_FAILED)
+        verify_password(ident, s, user, original)
+        old_hash = user.password_hash
+        recent = compliance.recent_hashes(s, sc, user)
+    now = utcnow()
+    compliance.record_success(ident, user, now)
+    compliance.check_strength(sc, new)
+    if user.options.get("lock_password"):
+        # Keystone's PasswordSelfServiceDisabled is a validation error: 400.
+        raise BadRequest("You cannot change your password at this time due to password "
+                         "policy disallowing password changes. Please contact your "
+                         "administrator to reset your password.")
+    compliance.check_minimum_age(sc, user, now)
+    compliance.check_history(sc, recent, new)
     new_hash = hash_password(new, ident.settings.bcrypt_rounds)
     with ident.write() as s:
         user = s.get(m.User, user_id)
         # Someone else changed the password meanwhile: the original is no longer proof.
         if user is None or user.password_hash != old_hash:
             raise Unauthorized(AUTH_FAILED)
-        set_password_hash(user, new_hash)
+        compliance.store_password(s, sc, user, new_hash, self_service=True, first_use=False)
         revocations.revoke_user(s, user_id, ident.settings.token_expiration)
 
 
