@@ -2,5 +2,6 @@
 
 from runtime.common.db import Base
 from runtime.identity import models as identity_models  # noqa: F401
+from runtime.image import models as image_models  # noqa: F401
 
 metadata = Base.metadata

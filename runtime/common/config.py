@@ -155,14 +155,59 @@ class IdentitySettings(Section):
     )
 
 
+class StoreSettings(Section):
+    path: str | None = Field(
+        None, description="Directory holding this store's image files; defaults to "
+        "STATE_DIR/images for the default store and STATE_DIR/images-<name> for others.")
+    description: str = Field("Filesystem store", description="Shown in GET /v2/info/stores.")
+    weight: int = Field(
+        0, description="Preference among stores: downloads read from the heaviest store "
+        "holding the image, and an image's `stores` list heaviest first.")
+
+
+class ImageSettings(Section):
+    stores: dict[str, StoreSettings] = Field(
+        default_factory=lambda: {"file": StoreSettings()},
+        description="Filesystem stores by name ([image.stores.NAME]); more than one makes "
+        "the image service multi-store (import to chosen stores, copy-image).")
+    default_store: str = Field("file", description="Store that uploads land in.")
+    staging_dir: str | None = Field(
+        None, description="Where glance-direct stages data; defaults to STATE_DIR/images-staging.")
+    image_size_cap: int = Field(
+        1_099_511_627_776, ge=0, description="Largest image in bytes (Glance's default 1 TiB).")
+    image_count_total: int = Field(
+        -1, ge=-1, description="Images a project may own; -1 is unlimited.")
+    image_size_total: int = Field(
+        -1, ge=-1, description="Bytes of image data a project may store (staged data "
+        "included); -1 is unlimited.")
+    require_image_format_match: bool = Field(
+        True, description="Refuse uploads whose content is not the declared disk_format "
+        "(and qcow2 with backing or data files), as Glance does since 2024.2.")
+    list_default_limit: int = Field(25, ge=1, description="Page size of image lists.")
+    list_max_limit: int = Field(1000, ge=1, description="Largest page a client may ask for.")
+    image_member_quota: int = Field(128, description="Members an image may have.")
+    image_tag_quota: int = Field(128, description="Tags an image may have.")
+    image_property_quota: int = Field(128, description="Extra properties an image may have.")
+    web_download_allowed_schemes: list[str] = Field(
+        default_factory=lambda: ["http", "https"],
+        description="URI schemes web-download may fetch from.")
+    web_download_allowed_ports: list[int] = Field(
+        default_factory=lambda: [80, 443], description="Ports web-download may fetch from.")
+    web_download_disallowed_hosts: list[str] = Field(
+        default_factory=list, description="Hosts web-download refuses to fetch from.")
+    max_request_body_size: int = Field(
+        65_536, description="Largest JSON request body in bytes (image data is streamed).")
+
+
 class Config(Section):
     state_dir: str = Field("/var/lib/haneul", description="Where databases and keys live.")
     enabled_services: list[str] = Field(
-        default_factory=lambda: ["identity"], description="Services this node serves."
+        default_factory=lambda: ["identity", "image"], description="Services this node serves."
     )
     server: ServerSettings = Field(default_factory=lambda: ServerSettings())
     database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
     identity: IdentitySettings = Field(default_factory=lambda: IdentitySettings())
+    image: ImageSettings = Field(default_factory=lambda: ImageSettings())
 
     @property
     def database_url(self) -> str:

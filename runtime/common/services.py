@@ -18,4 +18,5 @@ class ServiceInfo:
 # Importing a service package must stay cheap; the registry names them by module path.
 SERVICE_PACKAGES: dict[str, str] = {
     "identity": "runtime.identity",
+    "image": "runtime.image",
 }
