@@ -285,7 +285,7 @@ def run_python(
                     with lock:
                         statuses[resp.status] = statuses.get(resp.status, 0) + 1
                         if not first_error:
-                            text = payload[:300].decode("utf-8", "replace")
+                            text = " ".join(payload[:300].decode("utf-8", "replace").split())
                             first_error.append(f"{resp.status} {text}")
                 if resp.getheader("Connection", "").lower() == "close":
                     conn.close()

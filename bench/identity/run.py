@@ -106,9 +106,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--bcrypt-rounds", type=int, default=12, help="upstream bcrypt cost (Haneul uses 12)"
     )
+    p.add_argument(
+        "--keep-state", action="store_true", help="keep the servers' state dirs (logs) for a look"
+    )
     p.add_argument("--upstream-port", type=int, default=5001)
     p.add_argument("--memcached-port", type=int, default=11212)
-    p.add_argument("--upstream-workers", type=int, default=2, help="uWSGI worker processes")
+    p.add_argument("--upstream-workers", type=int, default=2, help="WSGI worker processes")
+    p.add_argument(
+        "--upstream-no-wal",
+        action="store_true",
+        help="leave upstream's SQLite in rollback-journal mode (Haneul uses WAL)",
+    )
+    p.add_argument(
+        "--upstream-server",
+        choices=("gunicorn", "uwsgi"),
+        default="gunicorn",
+        help="upstream's WSGI server (see upstream.py for why gunicorn is the default)",
+    )
     p.add_argument("--keystone-venv", type=Path, default=upstream.DEFAULT_VENV)
     p.add_argument("--keystone-spec", default=upstream.DEFAULT_SPEC, help="pip requirement")
     p.add_argument(
@@ -151,7 +165,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.duration = min(args.duration, 2.0)
         args.warmup = min(args.warmup, 1.0)
-    args.levels = [int(x) for x in args.concurrency.split(",") if x.strip()]
+    args.levels = list(dict.fromkeys(int(x) for x in args.concurrency.split(",") if x.strip()))
     args.mode_list = [m.strip() for m in args.modes.split(",") if m.strip()]
     for m in args.mode_list:
         if m not in MODES:
@@ -227,7 +241,7 @@ def fresh_user_bodies(
         # as a first verification does, so its rate bounds the first-verification rate.
         calib = names("calib", 2 * parallel)
         rate = create_users(target, sess, calib, password_of, parallel)
-        need = {c: math.ceil(1.5 * rate * args.duration) + 2 * c for c in args.levels}
+        need = {c: math.ceil(2 * rate * args.duration) + 2 * c for c in args.levels}
         log(
             f"{target.name}: creates {rate:.1f} users/s; creating "
             f"{sum(need.values())} users for issue-first ({need})"
@@ -477,10 +491,11 @@ def print_report(
     if bad:
         print()
         print("!" * 78)
-        print(f"!!! {len(bad)} MEASUREMENT(S) HAD ERRORS: their figures are not valid")
+        print(f"!!! {len(bad)} MEASUREMENT(S) HAD ERRORS: only their 2xx answers are counted")
         for name, r in bad:
             print(
-                f"!!!   {name} {r.mode} c={r.concurrency}: {r.errors} errors; {r.first_error[:120]}"
+                f"!!!   {name} {r.mode} c={r.concurrency}: {r.errors} errors of {r.requests}; "
+                f"{r.first_error[:120]}"
             )
         print("!" * 78)
 
@@ -527,6 +542,8 @@ def serve_upstream(args: argparse.Namespace) -> int:
         memcached_port=upstream.pick_port(args.memcached_port),
         workers=args.upstream_workers,
         bcrypt_rounds=args.bcrypt_rounds,
+        server=args.upstream_server,
+        wal=not args.upstream_no_wal,
     )
     stop = threading.Event()
 
@@ -589,7 +606,9 @@ def main(argv: list[str] | None = None) -> int:
             measure_haneul(args, targets)
     finally:
         if started is not None:
-            started.stop()
+            started.stop(keep_state=args.keep_state)
+            if args.keep_state:
+                log(f"haneul state kept in {started.state}")
     if args.upstream:
         venv = upstream.ensure_venv(args.keystone_venv, args.keystone_spec)
         hash_s = upstream.bcrypt_check_seconds(str(venv / "bin" / "python"), args.bcrypt_rounds)
@@ -599,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
             memcached_port=upstream.pick_port(args.memcached_port),
             workers=args.upstream_workers,
             bcrypt_rounds=args.bcrypt_rounds,
+            server=args.upstream_server,
+            wal=not args.upstream_no_wal,
         )
         try:
             up.bootstrap()
@@ -611,7 +632,9 @@ def main(argv: list[str] | None = None) -> int:
                 targets[name] = target
                 measure(target, args)
         finally:
-            up.stop()
+            up.stop(keep_state=args.keep_state)
+            if args.keep_state:
+                log(f"upstream state kept in {up.state}")
     if hash_s is None:
         hash_py = args.haneul_bin.parent / "python"
         if hash_py.exists():

@@ -1,7 +1,8 @@
 """Upstream Keystone from PyPI, for comparison: install, configure, bootstrap, serve.
 
 Keystone runs from its own virtual environment (by default
-~/.cache/haneul/bench-keystone-venv) under uWSGI with two worker processes, on SQLite,
+~/.cache/haneul/bench-keystone-venv) under gunicorn or uWSGI with two worker processes
+(one thread each), on SQLite,
 with fernet tokens and bcrypt at a chosen cost. Optionally it caches in a memcached
 that this module starts on loopback. Every process started here is recorded by PID and
 stopped by PID (its own process group) in `stop()`.
@@ -15,6 +16,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -28,7 +30,7 @@ DEFAULT_VENV = Path.home() / ".cache" / "haneul" / "bench-keystone-venv"
 DEFAULT_SPEC = "keystone==30.0.0"
 # The Keystone extras the benchmark uses: a WSGI server and the memcached clients
 # oslo.cache's backends import.
-EXTRA_PACKAGES = ("uwsgi", "pymemcache", "python-memcached")
+EXTRA_PACKAGES = ("gunicorn", "uwsgi", "pymemcache", "python-memcached")
 
 
 def log(msg: str) -> None:
@@ -68,8 +70,8 @@ def ensure_venv(venv: Path, spec: str) -> Path:
             check=False,
         )
         have = probe.stdout.strip()
-        uwsgi_ok = (venv / "bin" / "uwsgi").exists()
-        if probe.returncode == 0 and uwsgi_ok and (want is None or have == want):
+        servers_ok = all((venv / "bin" / b).exists() for b in ("uwsgi", "gunicorn"))
+        if probe.returncode == 0 and servers_ok and (want is None or have == want):
             return venv
     if not py.exists():
         log(f"creating {venv}")
@@ -118,6 +120,8 @@ class Upstream:
     )
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     cache: bool = False
+    server: str = "gunicorn"
+    wal: bool = True
 
     @property
     def url(self) -> str:
@@ -176,6 +180,13 @@ memcache_servers = 127.0.0.1:{self.memcached_port}
         self.write_config(cache=False)
         log(f"bootstrapping upstream Keystone in {self.state} (bcrypt cost {self.bcrypt_rounds})")
         self._manage("db_sync")
+        if self.wal:
+            # Haneul runs SQLite in WAL mode; give upstream the same. Either way,
+            # overlapping first logins of different users now and then answer 500
+            # "database is locked": Keystone writes user.last_active_at on a user's
+            # first successful password authentication of the day.
+            with contextlib.closing(sqlite3.connect(self.state / "keystone.db")) as db:
+                db.execute("PRAGMA journal_mode=WAL")
         for what in ("fernet_setup", "credential_setup"):
             self._manage(what, "--keystone-user", "root", "--keystone-group", "root")
         self._manage(
@@ -243,38 +254,53 @@ memcache_servers = 127.0.0.1:{self.memcached_port}
         if not port_free(self.port):
             raise RuntimeError(f"port {self.port} is taken (upstream Keystone)")
         env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=str(self.conf))
-        self._spawn(
-            "keystone",
-            [
-                self._bin("uwsgi"),
-                # uWSGI's HTTP router keeps client connections alive and hands each
-                # request to a free worker. (With --http11-socket a worker stays bound to
-                # one kept-alive connection and the other clients starve; --http-socket
-                # closes every connection, which wrk counts as read errors.)
-                "--http",
-                f"127.0.0.1:{self.port}",
-                "--http-keepalive",
-                "--module",
-                "keystone.wsgi.api:application",
-                "--home",
-                str(self.venv),
-                "--master",
-                "--processes",
-                str(self.workers),
-                "--threads",
-                "1",
-                "--lazy-apps",
-                "--need-app",
-                "--die-on-term",
-                "--disable-logging",
-                "--listen",
-                "128",
-                "--buffer-size",
-                "65535",
-            ],
-            env=env,
-        )
+        self._spawn("keystone", self._server_command(), env=env)
         self._wait_ready(120.0)
+
+    def _server_command(self) -> list[str]:
+        """The WSGI server's command line: `self.workers` processes, one thread each.
+
+        gunicorn's sync workers answer each request with `Connection: close` and the
+        clients reconnect. uWSGI is the other choice, but each of its HTTP modes has a
+        flaw under a closed-loop load: the HTTP router with --http-keepalive now and then
+        never delivers a response (the client waits out its timeout), --http11-socket
+        binds a worker to one kept-alive connection so the other clients starve, and
+        --http-socket (used here, with `Connection: close` added) drops a connection now
+        and then.
+        """
+        addr = f"127.0.0.1:{self.port}"
+        if self.server == "gunicorn":
+            # keystone parses sys.argv with oslo.config: hide gunicorn's arguments.
+            (self.state / "keystone_wsgi.py").write_text(
+                "import sys\n\nsys.argv = sys.argv[:1]\n"
+                "from keystone.wsgi.api import application  # noqa: E402,F401\n"
+            )
+            return [
+                self._bin("gunicorn"),
+                "--bind", addr,
+                "--workers", str(self.workers),
+                "--worker-class", "sync",
+                "--chdir", str(self.state),
+                "--timeout", "300",
+                "--backlog", "128",
+                "keystone_wsgi:application",
+            ]  # fmt: skip
+        return [
+            self._bin("uwsgi"),
+            "--http-socket", addr,
+            "--add-header", "Connection: close",
+            "--module", "keystone.wsgi.api:application",
+            "--home", str(self.venv),
+            "--master",
+            "--processes", str(self.workers),
+            "--threads", "1",
+            "--lazy-apps",
+            "--need-app",
+            "--die-on-term",
+            "--disable-logging",
+            "--listen", "128",
+            "--buffer-size", "65535",
+        ]  # fmt: skip
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -283,7 +309,7 @@ memcache_servers = 127.0.0.1:{self.memcached_port}
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(
-                    f"uwsgi exited with {proc.returncode}; see {self.state}/keystone.out"
+                    f"{self.server} exited with {proc.returncode}; see {self.state}/keystone.out"
                 )
             try:
                 with Keystone(self.url, timeout=5) as ks:
