@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -38,7 +39,10 @@ class Identity:
         self.passwords = VerifiedPasswords(config.identity.password_cache_size)
         self.public_url = config.public_url
         # token -> (generation, validated token); see runtime.identity.service.auth
-        self.token_cache: dict[str, tuple[int, Any]] = {}
+        self.token_cache: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        # (user, scope...) -> (generation, ScopeGrant): roles, catalog and names shared
+        # by every token of one user on one scope.
+        self.scope_cache: OrderedDict[tuple[Any, ...], tuple[int, Any]] = OrderedDict()
         self._generation = GenerationReader(db)
 
     @property

@@ -43,13 +43,25 @@ class ValidToken:
     context: Context
     body: dict[str, Any]  # the "token" object, without the catalog
     catalog: list[dict[str, Any]] = field(default_factory=list)
+    valid_until: float | None = None  # see ScopeGrant.valid_until
 
 
-def _remember(ident: Identity, token: str, generation: int, valid: ValidToken) -> None:
-    cache = ident.token_cache
-    if not isinstance(cache, OrderedDict):
-        ident.token_cache = cache = OrderedDict(cache)
-    cache[token] = (generation, valid)
+@dataclass(frozen=True)
+class ScopeGrant:
+    """What a token's validity and body take from the database, shared by every token of
+    the same user on the same scope (project, domain or system, trust, app credential)."""
+
+    body: dict[str, Any]  # user, scope, roles and trust/app-credential sections
+    context: Context  # without the token itself
+    catalog: list[dict[str, Any]]
+    # The earliest expiry of what the grant rests on (a trust, an application
+    # credential): time passing invalidates a grant without any write.
+    valid_until: float | None
+
+
+def _bounded_put(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
     if len(cache) > TOKEN_CACHE_SIZE:
         cache.popitem(last=False)
 
@@ -58,28 +70,60 @@ def validate(
     ident: Identity, token: str, *, allow_expired: bool = False,
     payload: TokenPayload | None = None,
 ) -> ValidToken:
-    """The token's validated form, or NotFound (404) if it is not valid now."""
+    """The token's validated form, or NotFound (404) if it is not valid now.
+
+    ``payload`` is given for a token issued a moment ago, which no revocation can
+    have matched yet.
+    """
+    now = time.time()
     generation = ident.generation()
     cached = ident.token_cache.get(token)
     if cached is not None and cached[0] == generation:
         valid: ValidToken = cached[1]
-        if allow_expired or valid.payload.expires_at > time.time():
+        if valid.payload.expires_at <= now and not allow_expired:
+            raise NotFound("The token has expired.")
+        if valid.valid_until is None or valid.valid_until > now:
             return valid
-        raise NotFound("The token has expired.")
     p = payload or ident.codec.decode(token)
     if p is None:
         raise NotFound("Could not recognize the token.")
-    if not allow_expired and p.expires_at <= time.time():
+    if not allow_expired and p.expires_at <= now:
         raise NotFound("The token has expired.")
-    with ident.read() as s:
-        if revocations.is_revoked(s, p):
-            raise NotFound("The token has been revoked.")
-        valid = _build(ident, s, token, p)
-    _remember(ident, token, generation, valid)
+    key = (p.user_id, p.project_id, p.domain_id, p.system, p.trust_id, p.app_cred_id)
+    grant_entry = ident.scope_cache.get(key)
+    grant: ScopeGrant | None = None
+    if grant_entry is not None and grant_entry[0] == generation:
+        grant = grant_entry[1]
+        if grant is not None and grant.valid_until is not None and grant.valid_until <= now:
+            grant = None
+    if grant is None or payload is None:
+        with ident.read() as s:
+            if payload is None and revocations.is_revoked(s, p):
+                raise NotFound("The token has been revoked.")
+            if grant is None:
+                grant = _grant(s, p)
+                _bounded_put(ident.scope_cache, key, (generation, grant))
+    valid = _token(token, p, grant)
+    _bounded_put(ident.token_cache, token, (generation, valid))
     return valid
 
 
-def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidToken:
+def _token(token: str, p: TokenPayload, grant: ScopeGrant) -> ValidToken:
+    body = {
+        "methods": list(p.methods),
+        **grant.body,
+        "audit_ids": list(p.audit_ids),
+        "expires_at": iso(p.expires_at),
+        "issued_at": iso(p.issued_at),
+    }
+    context = dataclasses.replace(
+        grant.context, token=token, token_data={**grant.context.token_data,
+                                                "audit_ids": p.audit_ids})
+    return ValidToken(payload=p, context=context, body=body, catalog=grant.catalog,
+                      valid_until=grant.valid_until)
+
+
+def _grant(s: Session, p: TokenPayload) -> ScopeGrant:
     invalid = NotFound("The token is no longer valid.")
     user = s.get(m.User, p.user_id)
     if user is None or not user.enabled:
@@ -88,17 +132,14 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
     if user_domain is None or not user_domain.enabled:
         raise invalid
     body: dict[str, Any] = {
-        "methods": list(p.methods),
         "user": {
             "id": user.id,
             "name": user.name,
             "domain": {"id": user_domain.id, "name": user_domain.name},
             "password_expires_at": iso(user.password_expires_at),
         },
-        "audit_ids": list(p.audit_ids),
-        "expires_at": iso(p.expires_at),
-        "issued_at": iso(p.issued_at),
     }
+    valid_until: list[float] = []
     roles: list[m.Role] = []
     project_domain_id = None
     if p.project_id:
@@ -135,6 +176,8 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
         except Forbidden:
             raise invalid from None  # the trustor lost a delegated role
         body["OS-TRUST:trust"] = trusts.token_section(trust)
+        if trust.expires_at is not None:
+            valid_until.append(trust.expires_at.timestamp())
     if p.app_cred_id:
         ac = s.get(m.ApplicationCredential, p.app_cred_id)
         if ac is None or (ac.expires_at is not None and ac.expires_at <= datetime.now(UTC)):
@@ -143,6 +186,8 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
         if not allowed <= {r.id for r in roles}:
             raise invalid  # the user lost a role the credential was created with
         roles = [r for r in roles if r.id in allowed]
+        if ac.expires_at is not None:
+            valid_until.append(ac.expires_at.timestamp())
         body["application_credential"] = {
             "id": ac.id, "name": ac.name, "restricted": not ac.unrestricted,
         }
@@ -165,13 +210,15 @@ def _build(ident: Identity, s: Session, token: str, p: TokenPayload) -> ValidTok
         domain_id=p.domain_id,
         system_scope=p.system,
         roles=frozenset(r.name for r in roles),
-        token=token,
         token_data={"app_cred_id": p.app_cred_id, "trust_id": p.trust_id,
                     "unrestricted": body.get("application_credential", {}).get(
-                        "restricted") is False, "audit_ids": p.audit_ids},
+                        "restricted") is False},
     )
     cat = catalog.build_catalog(s, p.project_id, user.id) if scoped else []
-    return ValidToken(payload=p, context=context, body=body, catalog=cat)
+    return ScopeGrant(body=body, context=context, catalog=cat,
+                      valid_until=min(valid_until) if valid_until else None)
+
+
 
 
 def revoke(ident: Identity, token: str) -> None:
