@@ -299,6 +299,9 @@ def authenticate(ident: Identity, body: Any) -> tuple[str, ValidToken]:
     token = ident.codec.encode(payload)
     try:
         valid = validate(ident, token, payload=payload)
-    except NotFound as exc:
-        raise Unauthorized(exc.message) from None
+    except NotFound:
+        # The scope exists (resolved above) but grants this user nothing usable.
+        target = (f"project {scope.project_id}" if scope.project_id else
+                  f"domain {scope.domain_id}" if scope.domain_id else "the system")
+        raise Unauthorized(f"User {result.user.id} has no access to {target}.") from None
     return token, valid
