@@ -60,6 +60,12 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     ident = Identity(db, config)
     result = bootstrap(ident, password=password, username=args.username,
                        project_name=args.project, services=config.enabled_services)
+    if "compute" in config.enabled_services:
+        from runtime.compute.service.bootstrap import bootstrap_compute
+
+        made = bootstrap_compute(db, config)
+        if made:
+            print(f"flavors created: {', '.join(made)}")
     db.dispose()
     auth_url = config.public_url + "/identity/v3"
     if not args.no_clouds_yaml:
@@ -99,6 +105,18 @@ def cmd_credential_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agent(args: argparse.Namespace) -> int:
+    from runtime.common.logs import setup_logging
+
+    config = _runtime_config(args)
+    setup_logging(config.server.log_level, config.server.log_format)
+    if args.role == "compute":
+        from runtime.compute.agent import run
+
+        return run(config)
+    raise SystemExit(f"unknown agent {args.role}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haneul", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--openrc", default="~/.config/openstack/haneul-openrc")
     p.add_argument("--no-clouds-yaml", action="store_true")
     p.set_defaults(func=cmd_bootstrap)
+
+    p = runtime_cmd("agent", "run a node agent that converges this host on the controller")
+    p.add_argument("role", choices=["compute"], help="which agent")
+    p.set_defaults(func=cmd_agent)
 
     p = runtime_cmd("token-rotate", "rotate the token keys (run on one node, then sync)")
     p.set_defaults(func=cmd_token_rotate)

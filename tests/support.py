@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +39,14 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0, what: str = "cond
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
-def write_config(state: Path, port: int, extra: str = "") -> Path:
+def write_config(state: Path, port: int, extra: str = "",
+                 services: Sequence[str] | None = None) -> Path:
+    """``extra`` lands in the [identity] table unless it opens tables of its own;
+    ``services`` replaces the default enabled_services."""
     config = state / "haneul.toml"
+    enabled = f"enabled_services = {json.dumps(list(services))}\n" if services else ""
     config.write_text(
-        f'state_dir = "{state}"\n'
+        f'state_dir = "{state}"\n' + enabled +
         "[server]\n"
         f'host = "127.0.0.1"\nport = {port}\n'
         "[identity]\n"
@@ -113,9 +117,10 @@ class Cloud:
                 self.process.wait()
 
 
-def bootstrap(state: Path, port: int, config_extra: str = "") -> Cloud:
+def bootstrap(state: Path, port: int, config_extra: str = "",
+              services: Sequence[str] | None = None) -> Cloud:
     state.mkdir(parents=True, exist_ok=True)
-    config = write_config(state, port, config_extra)
+    config = write_config(state, port, config_extra, services)
     clouds = state / "clouds.yaml"
     subprocess.run(
         [str(BIN / "haneul"), "bootstrap", "--config", str(config), "--password",
@@ -148,8 +153,9 @@ def start(cloud: Cloud) -> Cloud:
 
 
 @contextmanager
-def running_cloud(state: Path, config_extra: str = "") -> Iterator[Cloud]:
-    cloud = start(bootstrap(state, free_port(), config_extra))
+def running_cloud(state: Path, config_extra: str = "",
+                  services: Sequence[str] | None = None) -> Iterator[Cloud]:
+    cloud = start(bootstrap(state, free_port(), config_extra, services))
     try:
         yield cloud
     finally:

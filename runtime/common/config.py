@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -199,15 +199,114 @@ class ImageSettings(Section):
         65_536, description="Largest JSON request body in bytes (image data is streamed).")
 
 
+class ComputeQuotaSettings(Section):
+    """Default quotas of every project (Nova's ``[quota]``); -1 is unlimited."""
+
+    instances: int = Field(10, ge=-1, description="Servers a project may have.")
+    cores: int = Field(20, ge=-1, description="vCPUs a project's servers may use in total.")
+    ram: int = Field(51200, ge=-1, description="MiB of RAM a project's servers may use.")
+    metadata_items: int = Field(128, ge=-1, description="Metadata items per server.")
+    key_pairs: int = Field(100, ge=-1, description="Key pairs per user.")
+    server_groups: int = Field(10, ge=-1, description="Server groups per project.")
+    server_group_members: int = Field(10, ge=-1, description="Servers per server group.")
+    injected_files: int = Field(5, ge=-1, description="Personality files per server (<2.57).")
+    injected_file_content_bytes: int = Field(
+        10240, ge=-1, description="Bytes per personality file (<2.57).")
+    injected_file_path_bytes: int = Field(
+        255, ge=-1, description="Path length of a personality file (<2.57).")
+
+
+class ComputeSettings(Section):
+    """Nova: the API's limits and quotas, the scheduler, and the compute agent."""
+
+    cpu_allocation_ratio: float = Field(
+        16.0, gt=0, description="vCPUs the scheduler may place per physical CPU.")
+    ram_allocation_ratio: float = Field(
+        1.5, gt=0, description="Overcommit of host RAM the scheduler allows.")
+    disk_allocation_ratio: float = Field(
+        1.0, gt=0, description="Overcommit of the instances directory's disk.")
+    reserved_host_memory_mb: int = Field(
+        512, ge=0, description="Host RAM an agent keeps out of what it reports.")
+    reserved_host_disk_mb: int = Field(0, ge=0, description="Disk kept out likewise.")
+    reserved_host_cpus: int = Field(0, ge=0, description="CPUs kept out likewise.")
+    weigher: Literal["spread", "pack"] = Field(
+        "spread", description="'spread' puts a server on the host with the most free RAM; "
+        "'pack' on the one with the least that still fits.")
+    default_availability_zone: str = Field(
+        "nova", description="Zone of compute hosts that name none, and of servers that "
+        "ask for none.")
+    service_down_time: int = Field(
+        60, ge=1, description="Seconds without a heartbeat after which a compute host is "
+        "down: not scheduled to, and its servers are deleted without it.")
+    quota: ComputeQuotaSettings = Field(
+        default_factory=lambda: ComputeQuotaSettings(),
+        description="Default quotas (TOML table [compute.quota]).")
+    max_microversion: str = Field(
+        "2.96", description="Highest compute API microversion served.")
+    force_config_drive: bool = Field(
+        True, description="Give every server a config drive, asked for or not: until the "
+        "network service provides a metadata service, it is how guests learn their id, "
+        "keys and user data.")
+    list_max_limit: int = Field(1000, ge=1, description="Largest page of a server list.")
+    snapshot_wait: float = Field(
+        120.0, ge=0, description="Seconds createImage waits for the host to upload the "
+        "snapshot before answering (clients look the image up at once).")
+    max_request_body_size: int = Field(
+        114_688, description="Largest JSON request body in bytes.")
+    console_log_max_bytes: int = Field(
+        262_144, ge=1024, description="Tail of each server's serial console the "
+        "controller keeps for os-getConsoleOutput.")
+    agent_secret: str | None = Field(
+        None, description="Shared secret compute agents present to the controller's "
+        "internal API; defaults to the contents of STATE_DIR/compute-agent.secret, "
+        "created on first use.")
+    # The agent's own settings: read on compute nodes by `haneul agent compute`.
+    controller_url: str | None = Field(
+        None, description="Base URL of the controller API the agent watches; defaults to "
+        "the server's public URL.")
+    host: str | None = Field(
+        None, description="This compute host's name; defaults to the machine's hostname.")
+    availability_zone: str | None = Field(
+        None, description="Zone this compute host registers in; default_availability_zone "
+        "if unset.")
+    driver: Literal["libvirt", "fake"] = Field(
+        "libvirt", description="Hypervisor driver of the agent ('fake' only for tests).")
+    libvirt_uri: str = Field("qemu:///system", description="libvirt connection URI.")
+    virt_type: Literal["auto", "kvm", "qemu"] = Field(
+        "auto", description="'auto' uses KVM only where the CPU offers VMX/SVM and "
+        "/dev/kvm opens, QEMU's TCG otherwise.")
+    serial_console: bool = Field(
+        True, description="Give each guest an interactive serial console (a TCP listener "
+        "on serial_listen, reached through remote-consoles' websocket proxy).")
+    serial_listen: str = Field(
+        "127.0.0.1", description="Address the guests' serial consoles listen on: one the "
+        "API nodes can reach, and no one else.")
+    serial_port_range: str = Field(
+        "10000:20000", pattern=r"^\d+:\d+$", description="Ports for serial consoles, "
+        "LOW:HIGH (Nova's [serial_console] port_range).")
+    instances_dir: str | None = Field(
+        None, description="Where the agent keeps base images, disks, config drives and "
+        "console logs; defaults to STATE_DIR/instances.")
+    poll_timeout: float = Field(
+        25.0, gt=0, le=300, description="Seconds a long-poll of the agent waits for "
+        "changes before asking again.")
+    sync_interval: float = Field(
+        1.0, gt=0, description="Seconds between the agent's power-state and console checks.")
+    heartbeat_interval: float = Field(
+        10.0, gt=0, description="Seconds between the agent's resource reports.")
+
+
 class Config(Section):
     state_dir: str = Field("/var/lib/haneul", description="Where databases and keys live.")
     enabled_services: list[str] = Field(
-        default_factory=lambda: ["identity", "image"], description="Services this node serves."
+        default_factory=lambda: ["identity", "image", "compute"],
+        description="Services this node serves."
     )
     server: ServerSettings = Field(default_factory=lambda: ServerSettings())
     database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
     identity: IdentitySettings = Field(default_factory=lambda: IdentitySettings())
     image: ImageSettings = Field(default_factory=lambda: ImageSettings())
+    compute: ComputeSettings = Field(default_factory=lambda: ComputeSettings())
 
     @property
     def database_url(self) -> str:

@@ -19,4 +19,5 @@ class ServiceInfo:
 SERVICE_PACKAGES: dict[str, str] = {
     "identity": "runtime.identity",
     "image": "runtime.image",
+    "compute": "runtime.compute",
 }

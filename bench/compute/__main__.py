@@ -1,0 +1,7 @@
+"""`python -m bench.compute`."""
+
+import sys
+
+from bench.compute.run import main
+
+sys.exit(main())

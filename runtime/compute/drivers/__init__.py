@@ -1,0 +1,1 @@
+"""Hypervisor drivers: the interface (base), libvirt (real) and fake (tests)."""

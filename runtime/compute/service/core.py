@@ -1,0 +1,209 @@
+"""Shared state of the compute service and the helpers every area uses."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from runtime.common.config import Config
+from runtime.common.context import Context
+from runtime.common.db import Database
+from runtime.common.errors import BadRequest, NotFound
+from runtime.compute import models as m
+
+
+class ImageInfo(Protocol):
+    """What compute reads of an image (runtime.image.client.ImageInfo has it)."""
+
+    id: str
+    name: str | None
+    status: str
+    disk_format: str | None
+    container_format: str | None
+    size: int | None
+    virtual_size: int | None
+    checksum: str | None
+    min_disk: int
+    min_ram: int
+    owner: str | None
+    properties: dict[str, str]
+
+
+class ImageLookup(Protocol):
+    """The image service as compute calls it (runtime.image.client.ImageClient)."""
+
+    def get(self, ctx: Context, image_id: str) -> Any: ...
+
+    def open_data(self, ctx: Context, image_id: str) -> Iterator[bytes]: ...
+
+    async def create_from_stream(self, ctx: Context, metadata: dict[str, Any],
+                                 chunks: AsyncIterator[bytes], size: int | None = None) -> Any:
+        ...
+
+
+class HostWaiters:
+    """Wakes long-polling agents of this process when their host's servers change.
+
+    Other API processes' writes are seen by polling the generation (see
+    :meth:`Compute.wait_for_change`); this only makes the same-process case instant.
+    """
+
+    def __init__(self) -> None:
+        self._events: set[asyncio.Event] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self) -> asyncio.Event:
+        self._loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        self._events.add(event)
+        return event
+
+    def discard(self, event: asyncio.Event) -> None:
+        self._events.discard(event)
+
+    def notify(self) -> None:
+        loop = self._loop
+        if loop is None or not self._events:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for event in list(self._events):
+            if running is loop:
+                event.set()
+            else:
+                loop.call_soon_threadsafe(event.set)
+
+
+class Compute:
+    """One per app: database access, settings, the image service and agent wake-ups."""
+
+    def __init__(self, db: Database, config: Config,
+                 images: Callable[[], ImageLookup | None] | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.settings = config.compute
+        self.public_url = config.public_url
+        self._images = images or (lambda: None)
+        self.waiters = HostWaiters()
+        self._secret: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url + "/compute"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction; long-polling agents are woken once it commits."""
+        with self.db.session() as s:
+            yield s
+        self.waiters.notify()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.db.reader() as s:
+            yield s
+
+    def images(self) -> ImageLookup:
+        found = self._images()
+        if found is None:
+            raise BadRequest("The image service is not available on this API node.")
+        return found
+
+    def agent_secret(self) -> str:
+        """The shared secret of the internal API (config, else a file in the state dir)."""
+        if self.settings.agent_secret:
+            return self.settings.agent_secret
+        if self._secret is None:
+            self._secret = load_or_create_secret(Path(self.config.state_dir))
+        return self._secret
+
+    async def wait_for_change(self, host: str, since: int, timeout: float) -> int:
+        """The host's generation once it differs from ``since``, or at ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        event = self.waiters.add()
+        try:
+            while True:
+                event.clear()
+                current = self.generation(host)
+                remaining = deadline - loop.time()
+                if current != since or remaining <= 0:
+                    return current
+                # Writes by other API processes only show in the database: look again
+                # at least twice a second.
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(0.5, remaining))
+        finally:
+            self.waiters.discard(event)
+
+    async def wait_until(self, check: Callable[[], bool], timeout: float) -> bool:
+        """Whether ``check()`` became true within ``timeout`` seconds; it is tried again
+        after every write in this process and at least twice a second."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        event = self.waiters.add()
+        try:
+            while True:
+                event.clear()
+                if check():
+                    return True
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return False
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(0.5, remaining))
+        finally:
+            self.waiters.discard(event)
+
+    def generation(self, host: str) -> int:
+        with self.read() as s:
+            value = s.scalar(select(m.Service.generation).where(
+                m.Service.host == host, m.Service.binary == "nova-compute"))
+        return int(value or 0)
+
+
+SECRET_FILE = "compute-agent.secret"
+
+
+def load_or_create_secret(state_dir: Path) -> str:
+    path = state_dir / SECRET_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    state_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    # O_EXCL: when two processes race, both end up reading the winner's secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return secret
+
+
+def touch_host(s: Session, host: str | None) -> None:
+    """Tell the host's agent that something of its servers changed."""
+    if host:
+        s.execute(update(m.Service).where(m.Service.host == host,
+                                          m.Service.binary == "nova-compute")
+                  .values(generation=m.Service.generation + 1))
+
+
+def get_server(s: Session, ctx: Context, server_id: str, *, for_update: bool = False) -> m.Server:
+    """The server if the caller's project owns it (any server for admins); else 404."""
+    server = s.get(m.Server, server_id)
+    if server is None or (not ctx.is_admin and server.project_id != ctx.project_id):
+        raise NotFound(f"Instance {server_id} could not be found.")
+    return server

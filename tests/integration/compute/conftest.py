@@ -1,0 +1,79 @@
+"""A cloud serving identity, image and compute on loopback, with a compute agent on the
+fake driver running in this process (so tests can also play the hypervisor)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import Cloud, running_cloud, wait_for
+
+SERVICES = ("identity", "image", "compute")
+HOST = "fake-compute-1"
+
+
+@dataclass
+class ComputeCloud:
+    cloud: Cloud
+    driver: Any  # runtime.compute.drivers.fake.FakeDriver
+    agent: Any  # runtime.compute.agent.loop.Agent
+    image_id: str
+    conn: Any  # openstacksdk Connection (admin)
+
+    def wait_status(self, server_id: str, status: str, timeout: float = 30) -> Any:
+        found: dict[str, Any] = {}
+
+        def reached() -> bool:
+            found["server"] = self.conn.compute.get_server(server_id)
+            return bool(found["server"].status == status)
+
+        wait_for(reached, timeout, f"server {server_id} to be {status}")
+        return found["server"]
+
+    def wait_gone(self, server_id: str, timeout: float = 30) -> None:
+        wait_for(lambda: self.conn.compute.find_server(server_id) is None, timeout,
+                 f"server {server_id} to be gone")
+
+
+def start_agent(cloud: Cloud, driver: Any) -> Any:
+    from runtime.compute.agent.controller import ControllerClient
+    from runtime.compute.agent.loop import Agent
+    from runtime.compute.service.core import load_or_create_secret
+
+    controller = ControllerClient(cloud.url, load_or_create_secret(cloud.state), HOST)
+    agent = Agent(driver, controller, poll_timeout=2.0, sync_interval=0.2,
+                  shutdown_timeout=5.0)
+    agent.start()
+    return agent
+
+
+def tiny_qcow2(path: Path) -> Path:
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "64M"], check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeCloud]:
+    from runtime.compute.drivers.fake import FakeDriver
+
+    state = tmp_path_factory.mktemp("compute-cloud")
+    extra = "[compute]\nservice_down_time = 30\n"
+    with running_cloud(state, extra, services=SERVICES) as cloud:
+        driver = FakeDriver(state / "instances", host=HOST)
+        agent = start_agent(cloud, driver)
+        try:
+            conn = cloud.sdk()
+            wait_for(lambda: any(True for _ in conn.compute.services()), 30,
+                     "the compute host to register")
+            disk = tiny_qcow2(state / "tiny.qcow2")
+            image = conn.image.create_image(name="tiny", filename=str(disk),
+                                            disk_format="qcow2", container_format="bare",
+                                            visibility="public", wait=True)
+            yield ComputeCloud(cloud, driver, agent, image.id, conn)
+        finally:
+            agent.stop()
