@@ -71,10 +71,6 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
-class NotImplementedYet(ApiError):
-    status = 501
-
-
 ErrorFormatter = Callable[[ApiError], dict[str, Any]]
 
 

@@ -29,10 +29,6 @@ def any_of(*rules: Rule) -> Rule:
     return lambda ctx, t: any(r(ctx, t) for r in rules)
 
 
-def all_of(*rules: Rule) -> Rule:
-    return lambda ctx, t: all(r(ctx, t) for r in rules)
-
-
 def allow(_ctx: Context, _t: Target) -> bool:
     return True
 

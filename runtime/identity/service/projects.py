@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from runtime.common.errors import BadRequest, Conflict, Forbidden, NotFound
 from runtime.identity import models as m
 from runtime.identity import schemas as sch
-from runtime.identity.service.core import ROOT_DOMAIN_ID, get_or_404
+from runtime.identity.service.core import ROOT_DOMAIN_ID
 from runtime.identity.tokens import random_id
 
 PROJECT_FIELDS = ("name", "description", "enabled", "domain_id", "parent_id", "is_domain",
@@ -254,6 +254,3 @@ def delete_domain(s: Session, domain: m.Project) -> None:
     s.flush()
     s.delete(domain)
 
-
-def find(s: Session, project_id: str) -> m.Project:
-    return get_or_404(s, m.Project, project_id, "project")
