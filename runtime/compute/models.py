@@ -230,3 +230,41 @@ class ServerGroupMember(Base):
     group_id: Mapped[str] = mapped_column(
         ForeignKey("compute_server_group.id", ondelete="CASCADE"), primary_key=True)
     server_id: Mapped[str] = mapped_column(UUID, primary_key=True, index=True)
+
+
+class Aggregate(Base):
+    """A host aggregate; its ``availability_zone`` metadata puts its hosts in a zone."""
+
+    __tablename__ = "compute_aggregate"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(UUID, unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AggregateHost(Base):
+    __tablename__ = "compute_aggregate_host"
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey("compute_aggregate.id", ondelete="CASCADE"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
+class Migration(Base):
+    """A server moving between flavors (a resize) or hosts; os-migrations lists them."""
+
+    __tablename__ = "compute_migration"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(UUID, unique=True)
+    server_id: Mapped[str] = mapped_column(UUID, index=True)
+    project_id: Mapped[str] = mapped_column(ID)
+    user_id: Mapped[str] = mapped_column(ID)
+    migration_type: Mapped[str] = mapped_column(String(32), default="resize")
+    status: Mapped[str] = mapped_column(String(32))
+    source_compute: Mapped[str | None] = mapped_column(String(255), default=None)
+    dest_compute: Mapped[str | None] = mapped_column(String(255), default=None)
+    old_flavor_id: Mapped[str] = mapped_column(String(255))
+    new_flavor_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -17,6 +17,7 @@ from runtime.common.policy import (
     any_of,
     authenticated,
     project_member,
+    role,
 )
 
 project_reader = any_of(admin, project_member(READER))
@@ -44,6 +45,16 @@ RULES: dict[str, Rule] = {
     "servers:extended": admin,  # OS-EXT-SRV-ATTR:* (host, hypervisor, instance name...)
     "servers:create:forced_host": admin,
     "servers:unlock:override": admin,
+    "servers:reset_state": admin,
+    "servers:migrate": admin,
+    "servers:diagnostics": admin,
+    "hosts": admin,
+    "aggregates": admin,
+    "migrations": admin,
+    "external_events": any_of(admin, role("service")),
+    "quota_classes:show": authenticated,
+    "quota_classes:update": admin,
+    "extensions": authenticated,
     "servers:metadata:read": project_reader,
     "servers:metadata:write": project_writer,
     "servers:console": project_writer,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -83,6 +84,21 @@ def boolean(data: Mapping[str, Any], key: str, default: bool | None = None) -> b
                                                     "on", "off"):
         return value.lower() in ("true", "1", "yes", "on")
     raise invalid(key, value, f"{value!r} is not of type 'boolean', 'string'")
+
+
+def ip_address(data: Mapping[str, Any], key: str, family: int) -> str | None:
+    """accessIPv4/accessIPv6: a valid address of that family, normalised as Nova does
+    (IPv6 compressed); empty or null clears it."""
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        address = None
+    if address is None or address.version != family:
+        raise invalid(key, value, f"{value!r} is not a 'ipv{family}'")
+    return str(address)
 
 
 def uuid_like(value: str) -> bool:
@@ -230,6 +246,6 @@ def server_create(body: Mapping[str, Any], version_at_least: Any) -> ServerReque
         tags=[check_tag(t) for t in tags],
         group=group if isinstance(group, str) else None,
         hostname=string(data, "hostname", nullable=True),
-        access_ipv4=string(data, "accessIPv4", nullable=True),
-        access_ipv6=string(data, "accessIPv6", nullable=True),
+        access_ipv4=ip_address(data, "accessIPv4", 4),
+        access_ipv6=ip_address(data, "accessIPv6", 6),
     )

@@ -195,6 +195,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("confirmResize", {V.RESIZED}, T.RESIZE_CONFIRMING),
     _a("revertResize", {V.RESIZED}, T.RESIZE_REVERTING),
     _a("createImage", {V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}, T.IMAGE_SNAPSHOT),
+    # Servers are never soft-deleted here (reclaim_instance_interval is 0), so these
+    # always answer 409, as Nova does for a server that is not SOFT_DELETED.
+    _a("restore", {V.SOFT_DELETED}, None),
+    _a("forceDelete", {V.SOFT_DELETED}, T.DELETING),
     # Deleting may interrupt any task but another delete.
     _a("delete", _ANY, T.DELETING, set(TaskState) - {T.DELETING} | {None}),
 )}

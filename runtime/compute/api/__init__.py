@@ -27,6 +27,7 @@ AREAS = (
     "servers",
     "server_actions",
     "server_lifecycle",
+    "admin_actions",
     "server_meta",
     "instance_actions",
     "hosts",
@@ -34,6 +35,11 @@ AREAS = (
     "server_groups",
     "consoles",
     "usage",
+    "extensions",
+    "os_hosts",
+    "aggregates",
+    "migrations",
+    "external_events",
     "internal",
 )
 
@@ -91,6 +97,8 @@ def build(runtime: Runtime) -> Any:
     from runtime.compute.api.consoles import PATH, serial_proxy
 
     app.router.routes.append(WebSocketRoute(PATH, serial_proxy))
+    # Nova answers a path with a stray trailing slash with 404, never a redirect.
+    app.router.redirect_slashes = False
     app.state.compute = comp
     return MicroversionMiddleware(app, runtime.config.compute.max_microversion)
 

@@ -28,9 +28,25 @@ def _v21(request: Request) -> dict[str, Any]:
     }
 
 
+def _v20(request: Request) -> dict[str, Any]:
+    """The legacy v2.0 API, listed first as Nova lists it; Haneul serves only v2.1."""
+    return {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "",
+            "updated": "2011-01-21T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{compute(request).base_url}/v2/"}]}
+
+
 @router.get("/")
 async def versions(request: Request) -> Response:
-    return json_response({"versions": [_v21(request)]})
+    return json_response({"versions": [_v20(request), _v21(request)]})
+
+
+@router.get("/v2")
+@router.get("/v2/")
+async def version_v20(request: Request) -> Response:
+    doc = _v20(request)
+    doc["media-types"] = [{"base": "application/json",
+                           "type": "application/vnd.openstack.compute+json;version=2"}]
+    return json_response({"version": doc})
 
 
 @router.get("/v2.1")

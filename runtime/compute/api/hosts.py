@@ -260,6 +260,41 @@ async def hypervisor(request: Request) -> Response:
     raise NotFound(f"Hypervisor {wanted} could not be found.")
 
 
+@router.get("/v2.1/os-hypervisors/{pattern}/search")
+async def search(request: Request) -> Response:
+    """Before 2.53: hypervisors whose hostname contains the pattern."""
+    if at_least(request, "2.53"):
+        raise NotFound("The resource could not be found.")
+    enforce(request, "hypervisors")
+    pattern = request.path_params["pattern"]
+    with compute(request).read() as s:
+        found = [_hypervisor(request, svc, node, st, False) for svc, node, st in _nodes(s, request)
+                 if pattern in node.hypervisor_hostname]
+    if not found:
+        raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+    return json_response({"hypervisors": found})
+
+
+@router.get("/v2.1/os-hypervisors/{pattern}/servers")
+async def servers_of(request: Request) -> Response:
+    """Before 2.53: hypervisors matching the pattern, with their servers."""
+    if at_least(request, "2.53"):
+        raise NotFound("The resource could not be found.")
+    enforce(request, "hypervisors")
+    pattern = request.path_params["pattern"]
+    with compute(request).read() as s:
+        found = []
+        for svc, node, st in _nodes(s, request):
+            if pattern in node.hypervisor_hostname:
+                view = _hypervisor(request, svc, node, st, False)
+                view["servers"] = [{"uuid": i, "name": n} for i, n in s.execute(
+                    select(m.Server.id, m.Server.name).where(m.Server.host == svc.host))]
+                found.append(view)
+    if not found:
+        raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+    return json_response({"hypervisors": found})
+
+
 @router.get("/v2.1/os-hypervisors/{id}/uptime")
 async def uptime(request: Request) -> Response:
     enforce(request, "hypervisors")

@@ -8,7 +8,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from runtime.common.errors import BadRequest
 from runtime.common.pagination import next_link, page_params, paginate
 from runtime.common.web import ApiRouter, empty_response, json_response
 from runtime.compute import models as m
@@ -83,10 +82,10 @@ async def create(request: Request) -> Response:
     if public_key is None:
         if at_least(request, "2.92"):
             raise sch.invalid("keypair", data, "'public_key' is a required property")
-        if key_type != "ssh":
-            raise BadRequest("Only ssh key pairs can be generated.")
-        # Nova generates RSA; ed25519 is what svc.generate offers besides.
-        public_key, private_key = svc.generate("rsa")
+        # Nova generates RSA (ed25519 is what svc.generate offers besides) and, for
+        # x509 pairs, a self-signed certificate.
+        public_key, private_key = svc.generate_x509(user_id) if key_type == "x509" \
+            else svc.generate("rsa")
     else:
         public_key = svc.validate_public_key(public_key, key_type)
     comp = compute(request)

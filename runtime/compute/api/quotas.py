@@ -26,6 +26,9 @@ def _shown(request: Request, values: dict[str, Any]) -> dict[str, Any]:
     if not at_least(request, "2.36"):
         for key, default in svc.NETWORK_RESOURCES.items():
             out.setdefault(key, default)
+    else:
+        for key in svc.NETWORK_RESOURCES:
+            out.pop(key, None)
     return out
 
 
@@ -66,7 +69,9 @@ def _target(ctx: Context, project_id: str) -> dict[str, Any]:
 @router.get("/v2.1/os-quota-sets/{project_id}/defaults")
 async def defaults(request: Request) -> Response:
     enforce(request, "quotas:defaults")
-    values = svc.defaults(compute(request).settings.quota)
+    comp = compute(request)
+    with comp.read() as s:
+        values = svc.class_defaults(s, comp.settings.quota)
     return json_response({"quota_set": {"id": request.path_params["project_id"],
                                         **_shown(request, values)}})
 
@@ -125,6 +130,45 @@ async def revert(request: Request) -> Response:
     with compute(request).write() as s:
         svc.revert(s, request.path_params["project_id"], request.query_params.get("user_id"))
     return empty_response(202)
+
+
+# The default quota class (os-quota-class-sets/default): the defaults every project
+# starts from, changed through the API instead of the configuration file.
+
+def _class_shown(request: Request, values: dict[str, int]) -> dict[str, int]:
+    out = _shown(request, values)
+    if at_least(request, "2.50"):
+        for key in svc.NETWORK_RESOURCES:
+            out.pop(key, None)
+    return out
+
+
+@router.get("/v2.1/os-quota-class-sets/{id}")
+async def class_show(request: Request) -> Response:
+    enforce(request, "quota_classes:show")
+    comp = compute(request)
+    with comp.read() as s:
+        values = svc.class_defaults(s, comp.settings.quota)
+    return json_response({"quota_class_set": {"id": request.path_params["id"],
+                                              **_class_shown(request, values)}})
+
+
+@router.put("/v2.1/os-quota-class-sets/{id}")
+async def class_update(request: Request) -> Response:
+    enforce(request, "quota_classes:update")
+    data = await entity(request, "quota_class_set")
+    comp = compute(request)
+    with comp.read() as s:
+        allowed = set(_class_shown(request, svc.class_defaults(s, comp.settings.quota)))
+    sch.only(data, allowed)
+    values = {k: sch.integer(data, k, minimum=-1) or 0 if data[k] is not None else -1
+              for k in data}
+    with comp.write() as s:
+        # Only the "default" class exists in Nova; other names are accepted and ignored.
+        if request.path_params["id"] == "default":
+            svc.update_class(s, values)
+        result = svc.class_defaults(s, comp.settings.quota)
+    return json_response({"quota_class_set": _class_shown(request, result)})
 
 
 def context_for(request: Request) -> Context:

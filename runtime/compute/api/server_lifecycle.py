@@ -16,7 +16,7 @@ from runtime.compute import models as m
 from runtime.compute import schemas as sch
 from runtime.compute.api.common import at_least, compute
 from runtime.compute.api.server_actions import action
-from runtime.compute.api.views import detail_view
+from runtime.compute.api.views import action_view
 from runtime.compute.service import lifecycle, servers
 from runtime.compute.service.core import get_server
 from runtime.compute.states import TaskState
@@ -86,6 +86,7 @@ async def revert(request: Request, ctx: Context, server_id: str, args: Any) -> R
 
 REBUILD_FIELDS = {"imageRef", "name", "metadata", "adminPass", "accessIPv4", "accessIPv6",
                   "OS-DCF:diskConfig", "preserve_ephemeral"}
+IP_FIELDS = (("accessIPv4", "access_ipv4", 4), ("accessIPv6", "access_ipv6", 6))
 
 
 @action("rebuild")
@@ -113,6 +114,9 @@ async def rebuild(request: Request, ctx: Context, server_id: str, args: Any) -> 
         fields["user_data"] = sch.string(data, "user_data", max_len=65535, nullable=True)
     if "hostname" in data:
         fields["hostname"] = sch.string(data, "hostname", min_len=1, max_len=63)
+    for key, column, family in IP_FIELDS:
+        if key in data:
+            fields[column] = sch.ip_address(data, key, family)
     comp = compute(request)
     with comp.write() as s:
         server = get_server(s, ctx, server_id)
@@ -124,7 +128,7 @@ async def rebuild(request: Request, ctx: Context, server_id: str, args: Any) -> 
             fields["key_name"] = key_name
             fields["key_data"] = pair.public_key if pair else None
         lifecycle.rebuild(comp, s, ctx, server, image_ref, fields)
-        view = detail_view(request, s, server, show=True)
+        view = action_view(request, s, server, rebuild=True)
     view["adminPass"] = data.get("adminPass") or secrets.token_urlsafe(9)
     return json_response({"server": view}, status=202)
 

@@ -21,7 +21,7 @@ from runtime.compute.api.common import (
     link,
     member,
 )
-from runtime.compute.api.views import Prefetched, detail_view, index_view
+from runtime.compute.api.views import Prefetched, action_view, detail_view, index_view
 from runtime.compute.service import listing, servers
 from runtime.compute.service.core import get_server
 
@@ -108,9 +108,9 @@ async def update(request: Request) -> Response:
     fields: dict[str, Any] = {}
     if "name" in data:
         fields["name"] = sch.string(data, "name", required=True, min_len=1, name_like=True)
-    for key in ("accessIPv4", "accessIPv6"):
+    for key, family in (("accessIPv4", 4), ("accessIPv6", 6)):
         if key in data:
-            fields[UPDATE_FIELDS[key] or key] = sch.string(data, key, nullable=True)
+            fields[UPDATE_FIELDS[key] or key] = sch.ip_address(data, key, family)
     if "description" in data:
         fields["description"] = sch.string(data, "description", nullable=True)
     if "hostname" in data:
@@ -119,7 +119,7 @@ async def update(request: Request) -> Response:
     with compute(request).write() as s:
         server = get_server(s, ctx, request.path_params["id"])
         servers.update(s, server, fields)
-        return member("server", detail_view(request, s, server, show=True))
+        return member("server", action_view(request, s, server))
 
 
 @router.delete("/v2.1/servers/{id}")

@@ -116,6 +116,28 @@ def tags_of(s: Session, server_id: str) -> list[str]:
                           .order_by(m.ServerTag.tag)))
 
 
+# Keys that show and list add through Nova's old extensions; update and rebuild answer
+# without them until 2.75 made every response alike.
+_EXTENSION_KEYS = ("OS-EXT-AZ:", "OS-EXT-STS:", "OS-SRV-USG:", "OS-EXT-SRV-ATTR:",
+                   "config_drive", "key_name", "os-extended-volumes:", "host_status",
+                   "security_groups")
+
+
+def action_view(request: Request, s: Session, server: m.Server,
+                rebuild: bool = False) -> dict[str, Any]:
+    """The server in an update or rebuild response."""
+    view = detail_view(request, s, server, show=at_least(request, "2.71"))
+    if not at_least(request, "2.75"):
+        view = {k: v for k, v in view.items() if not k.startswith(_EXTENSION_KEYS)}
+    if rebuild and at_least(request, "2.54"):
+        view["key_name"] = server.key_name
+    if rebuild and at_least(request, "2.57"):
+        # The rebuild response names user data once, without the admin prefix.
+        view.pop("OS-EXT-SRV-ATTR:user_data", None)
+        view["user_data"] = server.user_data
+    return view
+
+
 def detail_view(request: Request, s: Session, server: m.Server, show: bool = False,
                 pre: Prefetched | None = None) -> dict[str, Any]:
     ctx = context(request)
@@ -150,6 +172,9 @@ def detail_view(request: Request, s: Session, server: m.Server, show: bool = Fal
         "OS-EXT-STS:vm_state": server.vm_state,
         "OS-EXT-STS:power_state": server.power_state,
         "os-extended-volumes:volumes_attached": [],
+        # Security groups come with the network service; until then every server is in
+        # its project's default group, as Nova shows a server without ports.
+        "security_groups": [{"name": "default"}],
     }
     if admin:
         view["OS-EXT-SRV-ATTR:host"] = server.host

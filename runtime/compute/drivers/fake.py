@@ -87,7 +87,8 @@ class FakeDriver(ComputeDriver):
         assert path is not None
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as log:
-            log.write("fake guest booting\n")
+            # A few lines of "boot log", so that tails of the console can be told apart.
+            log.write("".join(f"fake guest booting: step {i}\n" for i in range(1, 9)))
             if guest.spec.user_data:
                 log.write(guest.spec.user_data.decode(errors="replace") + "\n")
             log.write(format_banner(guest.spec.server_id, guest.spec.hostname, []) + "\n")

@@ -49,8 +49,8 @@ def register(comp: Compute, s: Session, r: HostReport) -> m.Service:
                             disabled=False, forced_down=False, generation=1)
         s.add(service)
         s.flush()
-    elif r.zone and service.zone != r.zone:
-        service.zone = r.zone
+    # The zone an agent names counts when its host first registers; afterwards zones
+    # are the aggregates' business (os-aggregates), as in Nova.
     service.last_seen_at = now
     service.updated_at = now
     node = s.scalar(select(m.Node).where(m.Node.service_id == service.id))
@@ -167,8 +167,8 @@ def apply_report(s: Session, host: str, server_id: str, r: ServerReport) -> bool
         else:
             server.vm_state = VmState.ERROR
             server.fault = servers.fault(500, r.error, r.details)
+        lifecycle.finish(s, server, r.task_state, failed=True)
         server.task_state = None
-        lifecycle.finish(server, "")
         instance_actions.finish(s, server.id, host, error=r.error, traceback=r.details)
         changed = True
     elif current and r.task_state is not None:
@@ -176,7 +176,7 @@ def apply_report(s: Session, host: str, server_id: str, r: ServerReport) -> bool
         if finished is not None:
             if r.task_state == TaskState.SPAWNING:
                 server.launched_at = now
-            lifecycle.finish(server, r.task_state)
+            lifecycle.finish(s, server, r.task_state)
             server.vm_state = finished
             server.task_state = None
             server.fault = None

@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from runtime.common.context import Context
+from runtime.common.db import utcnow
 from runtime.common.errors import BadRequest, Forbidden
 from runtime.compute import models as m
 from runtime.compute.service import flavors, quotas, scheduler
@@ -78,6 +80,11 @@ def resize(comp: Compute, s: Session, ctx: Context, server: m.Server, flavor_ref
     _room_for(comp, s, server, old, new)
     start_task(s, ctx, server, "resize", "resize",
                {"new_flavor": new, "old_flavor": old})
+    s.add(m.Migration(uuid=str(uuid.uuid4()), server_id=server.id,
+                      project_id=server.project_id, user_id=server.user_id,
+                      migration_type="resize", status="migrating",
+                      source_compute=server.host, dest_compute=server.host,
+                      old_flavor_id=old["id"], new_flavor_id=new["id"]))
 
 
 def confirm_resize(s: Session, ctx: Context, server: m.Server) -> None:
@@ -122,8 +129,24 @@ def create_image(comp: Compute, s: Session, ctx: Context, server: m.Server, name
     return image_id
 
 
-def finish(server: m.Server, task: str) -> None:
-    """What a finished task changes besides the states (flavors after a resize)."""
+# The migration record's status once each resize task ends.
+_MIGRATION_STATUS = {TaskState.RESIZE_PREP: "finished", TaskState.RESIZE_CONFIRMING: "confirmed",
+                     TaskState.RESIZE_REVERTING: "reverted"}
+
+
+def finish(s: Session, server: m.Server, task: str, failed: bool = False) -> None:
+    """What a finished (or failed) task changes besides the states: flavors and the
+    migration record after a resize."""
+    known = TaskState(task) if task in TaskState._value2member_map_ else None
+    status = _MIGRATION_STATUS.get(known) if known is not None else None
+    if failed and status is not None:
+        status = "error"
+    migration = s.scalar(select(m.Migration).where(m.Migration.server_id == server.id)
+                         .order_by(m.Migration.id.desc()).limit(1))
+    if status and migration is not None and migration.status not in ("confirmed",
+                                                                      "reverted", "error"):
+        migration.status = status
+        migration.updated_at = utcnow()
     args = server.extra.get("task_args") or {}
     extra = {k: v for k, v in server.extra.items() if k != "task_args"}
     if task == TaskState.RESIZE_PREP:

@@ -24,10 +24,35 @@ def defaults(settings: ComputeQuotaSettings) -> dict[str, int]:
     return {r: int(getattr(settings, r)) for r in RESOURCES}
 
 
+# The "default" quota class lives in the quota table under this (empty) project id.
+DEFAULT_CLASS = ""
+
+
+def class_defaults(s: Session, settings: ComputeQuotaSettings) -> dict[str, int]:
+    """The configured defaults, as the default quota class overrides them."""
+    out = defaults(settings)
+    for q in s.scalars(select(m.Quota).where(m.Quota.project_id == DEFAULT_CLASS)):
+        out[q.resource] = q.hard_limit
+    return out
+
+
+def update_class(s: Session, values: Mapping[str, int]) -> None:
+    for resource, limit in values.items():
+        if limit < -1:
+            raise BadRequest(f"Quota limit {limit} for {resource} must be -1 or greater.")
+        row = s.get(m.Quota, (DEFAULT_CLASS, "", resource))
+        if row is None:
+            s.add(m.Quota(project_id=DEFAULT_CLASS, user_id="", resource=resource,
+                          hard_limit=limit))
+        else:
+            row.hard_limit = limit
+    s.flush()
+
+
 def limits(s: Session, settings: ComputeQuotaSettings, project_id: str,
            user_id: str | None = None) -> dict[str, int]:
     """The limits in force: defaults, then the project's, then the user's own."""
-    out = defaults(settings)
+    out = class_defaults(s, settings)
     rows = s.scalars(select(m.Quota).where(m.Quota.project_id == project_id,
                                            m.Quota.user_id.in_(["", user_id or ""])))
     ordered = sorted(rows, key=lambda q: q.user_id != "")  # project first, user after

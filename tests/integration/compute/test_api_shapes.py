@@ -21,7 +21,7 @@ def call(cc: ComputeCloud, method: str, path: str, version: str | None = None,
 def test_version_discovery(compute_cloud: ComputeCloud) -> None:
     versions = httpx.get(compute_cloud.cloud.url + "/compute/").json()["versions"]
     assert [(v["id"], v["min_version"], v["version"]) for v in versions] == \
-        [("v2.1", "2.1", "2.96")]
+        [("v2.0", "", ""), ("v2.1", "2.1", "2.96")]
     doc = httpx.get(compute_cloud.cloud.url + "/compute/v2.1/").json()["version"]
     assert doc["status"] == "CURRENT" and doc["links"][0]["href"].endswith("/compute/v2.1/")
 

@@ -54,6 +54,9 @@ def test_resize_confirm_and_revert(compute_cloud: ComputeCloud) -> None:
     assert cc.wait_status(server.id, "ACTIVE").flavor.original_name == "m1.micro"
     with pytest.raises(exceptions.BadRequestException, match="must change flavor"):
         cc.conn.compute.resize_server(server, "84")
+    moves = [(g.status, g.old_flavor_id, g.new_flavor_id)
+             for g in cc.conn.compute.migrations(instance_uuid=server.id)]
+    assert moves == [("confirmed", 42, 84), ("reverted", 42, 84)]
     delete(cc, server)
 
 
