@@ -77,6 +77,7 @@ RULES: dict[str, Rule] = {
     "quotas:update": admin,
     "usage:list": admin,
     "usage:show": project_reader,
+    "usage:audit": admin,
     "server_groups:read": project_reader,
     "server_groups:write": project_writer,
 }

@@ -32,8 +32,8 @@ FEATURES = {
     "console_output": "True", "pause": "True", "suspend": "True", "rescue": "True",
     "resize": "True", "snapshot": "True", "config_drive": "True",
     "hostname_fqdn_sanitization": "True",
-    # Serial consoles work, but Tempest's test needs a websocket client it brings up
-    # against the novnc-style proxy options; leave it to our own e2e test.
+    # Serial consoles work (tests/e2e/compute); Tempest uses them only when live
+    # migrating, which Haneul does not do yet.
     "serial_console": "False",
     "change_password": "False", "interface_attach": "False", "shelve": "False",
     "shelve_migrate": "False", "live_migration": "False", "cold_migration": "False",

@@ -9,15 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from runtime.common.context import Context
-from runtime.common.db import utcnow
 from runtime.common.errors import BadRequest
 from runtime.common.web import ApiRouter, empty_response, json_response
 from runtime.compute import schemas as sch
 from runtime.compute import states
 from runtime.compute.api.common import at_least, compute, enforce
 from runtime.compute.api.server_actions import action
-from runtime.compute.service.core import get_server, touch_host
-from runtime.compute.states import VmState
+from runtime.compute.service import actions
+from runtime.compute.service.core import get_server
 
 router = ApiRouter()
 
@@ -32,11 +31,7 @@ async def reset_state(request: Request, ctx: Context, server_id: str, args: Any)
     if state not in ("active", "error"):
         raise sch.invalid("state", state, f"{state!r} is not one of ['active', 'error']")
     with compute(request).write() as s:
-        server = get_server(s, ctx, server_id)
-        server.vm_state = VmState(state)
-        server.task_state = None
-        server.updated_at = utcnow()
-        touch_host(s, server.host)
+        actions.reset_state(s, get_server(s, ctx, server_id), state)
     return empty_response(202)
 
 

@@ -1,8 +1,9 @@
 """os-simple-tenant-usage: server hours, vCPU, RAM and disk use per project over a
 period (Horizon's overview and `openstack usage list` read it).
 
-Deleted servers are removed from the database here, so usage counts the servers that
-exist: each from its launch (or creation) to the end of the period.
+Also os-instance_usage_audit_log: the audit periods of Nova's periodic usage audit, which
+Haneul does not run (Nova's instance_usage_audit is off by default too), so every host
+is reported as not having run it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from starlette.responses import Response
 from runtime.common.errors import BadRequest
 from runtime.common.web import ApiRouter, json_response
 from runtime.compute import models as m
-from runtime.compute import states
 from runtime.compute.api.common import compute, enforce
-from runtime.compute.api.views import usec
+from runtime.compute.service import usage
 
 router = ApiRouter()
 
@@ -44,35 +44,6 @@ def _period(request: Request) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _usage(servers: list[m.Server], start: datetime, end: datetime,
-           detailed: bool) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    totals = {"total_hours": 0.0, "total_vcpus_usage": 0.0, "total_memory_mb_usage": 0.0,
-              "total_local_gb_usage": 0.0}
-    rows = []
-    for server in servers:
-        began = max(server.launched_at or server.created_at, start)
-        stopped = min(end, now)
-        hours = max((stopped - began).total_seconds(), 0.0) / 3600
-        f = server.flavor
-        totals["total_hours"] += hours
-        totals["total_vcpus_usage"] += hours * f["vcpus"]
-        totals["total_memory_mb_usage"] += hours * f["ram"]
-        totals["total_local_gb_usage"] += hours * (f["disk"] + f.get("ephemeral", 0))
-        if detailed:
-            rows.append({
-                "instance_id": server.id, "name": server.name, "hours": hours,
-                "vcpus": f["vcpus"], "memory_mb": f["ram"], "local_gb": f["disk"],
-                "flavor": f.get("name", ""), "tenant_id": server.project_id,
-                "started_at": usec(server.launched_at or server.created_at),
-                "ended_at": None, "uptime": int((now - began).total_seconds()),
-                "state": states.server_status(server.vm_state, server.task_state).lower()})
-    out: dict[str, Any] = {**totals, "start": usec(start), "stop": usec(end)}
-    if detailed:
-        out["server_usages"] = rows
-    return out
-
-
 @router.get("/v2.1/os-simple-tenant-usage")
 async def index(request: Request) -> Response:
     enforce(request, "usage:list")
@@ -82,7 +53,7 @@ async def index(request: Request) -> Response:
     with compute(request).read() as s:
         for server in s.scalars(select(m.Server).where(m.Server.created_at <= end)):
             by_project.setdefault(server.project_id, []).append(server)
-        usages = [{"tenant_id": p, **_usage(rows, start, end, detailed)}
+        usages = [{"tenant_id": p, **usage.tenant_usage(rows, start, end, detailed)}
                   for p, rows in sorted(by_project.items())]
     return json_response({"tenant_usages": usages})
 
@@ -95,5 +66,32 @@ async def show(request: Request) -> Response:
     with compute(request).read() as s:
         rows = list(s.scalars(select(m.Server).where(m.Server.project_id == project_id,
                                                      m.Server.created_at <= end)))
-        usage = {"tenant_id": project_id, **_usage(rows, start, end, True)} if rows else {}
-    return json_response({"tenant_usage": usage})
+        found = {"tenant_id": project_id, **usage.tenant_usage(rows, start, end, True)} \
+            if rows else {}
+    return json_response({"tenant_usage": found})
+
+
+def _audit(request: Request, before: datetime) -> dict[str, Any]:
+    with compute(request).read() as s:
+        hosts = sorted(s.scalars(select(m.Service.host).where(
+            m.Service.binary == "nova-compute")))
+    return usage.audit_log(hosts, before)
+
+
+@router.get("/v2.1/os-instance_usage_audit_log")
+async def audit_index(request: Request) -> Response:
+    enforce(request, "usage:audit")
+    return json_response({"instance_usage_audit_logs": _audit(request, datetime.now(UTC))})
+
+
+@router.get("/v2.1/os-instance_usage_audit_log/{before}")
+async def audit_show(request: Request) -> Response:
+    enforce(request, "usage:audit")
+    raw = request.path_params["before"]
+    try:
+        before = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"Invalid timestamp for date {raw}") from None
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)
+    return json_response({"instance_usage_audit_log": _audit(request, before)})

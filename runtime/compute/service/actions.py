@@ -84,3 +84,11 @@ def console_lines(text: str, length: int | None) -> str:
     if length <= 0:
         return ""
     return "\n".join(text.split("\n")[-length:])
+
+
+def reset_state(s: Session, server: m.Server, state: str) -> None:
+    """os-resetState: an administrator's override of vm_state (active or error)."""
+    server.vm_state = states.VmState(state)
+    server.task_state = None
+    server.updated_at = utcnow()
+    touch_host(s, server.host)

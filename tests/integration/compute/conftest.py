@@ -65,15 +65,15 @@ def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeC
     extra = "[compute]\nservice_down_time = 30\n"
     with running_cloud(state, extra, services=SERVICES) as cloud:
         driver = FakeDriver(state / "instances", host=HOST)
-        agent = start_agent(cloud, driver)
+        cc = ComputeCloud(cloud, driver, start_agent(cloud, driver), "", cloud.sdk())
         try:
-            conn = cloud.sdk()
-            wait_for(lambda: any(True for _ in conn.compute.services()), 30,
+            wait_for(lambda: any(True for _ in cc.conn.compute.services()), 30,
                      "the compute host to register")
             disk = tiny_qcow2(state / "tiny.qcow2")
-            image = conn.image.create_image(name="tiny", filename=str(disk),
-                                            disk_format="qcow2", container_format="bare",
-                                            visibility="public", wait=True)
-            yield ComputeCloud(cloud, driver, agent, image.id, conn)
+            image = cc.conn.image.create_image(name="tiny", filename=str(disk),
+                                               disk_format="qcow2", container_format="bare",
+                                               visibility="public", wait=True)
+            cc.image_id = image.id
+            yield cc
         finally:
-            agent.stop()
+            cc.agent.stop()  # the one running now: a test may have replaced it

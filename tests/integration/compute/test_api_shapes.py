@@ -84,3 +84,14 @@ def test_simple_tenant_usage(compute_cloud: ComputeCloud) -> None:
     listed = call(compute_cloud, "GET", "/v2.1/os-simple-tenant-usage?detailed=1").json()
     assert server.project_id in [u["tenant_id"] for u in listed["tenant_usages"]]
     delete(compute_cloud, server)
+
+
+def test_usage_audit_log_says_no_host_ran_the_audit(compute_cloud: ComputeCloud) -> None:
+    logs = call(compute_cloud, "GET", "/v2.1/os-instance_usage_audit_log").json()
+    log = logs["instance_usage_audit_logs"]
+    assert log["hosts_not_run"] == ["fake-compute-1"] and log["num_hosts_done"] == 0
+    before = call(compute_cloud, "GET", "/v2.1/os-instance_usage_audit_log/2026-03-15")
+    assert before.json()["instance_usage_audit_log"]["period_beginning"] == \
+        "2026-02-01 00:00:00"
+    assert call(compute_cloud, "GET", "/v2.1/os-instance_usage_audit_log/nope")\
+        .status_code == 400

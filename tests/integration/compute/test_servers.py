@@ -166,3 +166,29 @@ def test_a_guest_that_powers_off_shows_shutoff(compute_cloud: ComputeCloud) -> N
     assert cc.wait_status(server.id, "SHUTOFF").power_state == 4
     cc.conn.compute.delete_server(server)
     cc.wait_gone(server.id)
+
+
+def test_a_restarted_agent_catches_up(compute_cloud: ComputeCloud) -> None:
+    """What was asked while the agent was away is done when it is back: the agent
+    converges on levels, not on messages it might have missed."""
+    from tests.integration.compute.conftest import start_agent
+
+    cc = compute_cloud
+    keep = cc.wait_status(boot(cc).id, "ACTIVE")
+    gone = cc.wait_status(boot(cc).id, "ACTIVE")
+    cc.agent.stop()
+    try:
+        cc.conn.compute.delete_server(gone)
+        cc.conn.compute.stop_server(keep)
+        new = boot(cc)
+        assert cc.conn.compute.get_server(new.id).status == "BUILD"
+        assert gone.id in cc.driver.guests()  # nobody has acted yet
+    finally:
+        cc.agent = start_agent(cc.cloud, cc.driver)
+    cc.wait_gone(gone.id)
+    cc.wait_status(new.id, "ACTIVE")
+    cc.wait_status(keep.id, "SHUTOFF")
+    assert gone.id not in cc.driver.guests()
+    for server in (keep, new):
+        cc.conn.compute.delete_server(server)
+        cc.wait_gone(server.id)

@@ -145,12 +145,16 @@ class LibvirtDriver(ComputeDriver):
                       "virt_type": self.domain_type})
 
     def guests(self) -> dict[str, PowerState]:
+        """This driver's guests: named haneul-<id> and with their directory in this
+        driver's instances directory. Another agent on the same libvirtd (a test, a
+        benchmark) has its own directory, so its guests are never taken for orphans."""
         out: dict[str, PowerState] = {}
         with self._errors("cannot list guests"):
             for dom in self.conn.listAllDomains():
                 name = dom.name()
-                if name.startswith(NAME_PREFIX):
-                    out[name[len(NAME_PREFIX):]] = self._power(dom)
+                server_id = name[len(NAME_PREFIX):]
+                if name.startswith(NAME_PREFIX) and self._dir(server_id).is_dir():
+                    out[server_id] = self._power(dom)
         return out
 
     def _power(self, dom: libvirt.virDomain) -> PowerState:
