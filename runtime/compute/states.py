@@ -58,6 +58,7 @@ class TaskState(StrEnum):
     RESIZE_REVERTING = "resize_reverting"
     RESIZE_CONFIRMING = "resize_confirming"
     IMAGE_SNAPSHOT = "image_snapshot"
+    IMAGE_BACKUP = "image_backup"
     IMAGE_UPLOADING = "image_uploading"
     DELETING = "deleting"
 
@@ -97,6 +98,7 @@ _TASK_TARGET: dict[TaskState, str] = {
     T.RESIZE_CONFIRMING: KEEP,
     T.RESIZE_REVERTING: KEEP,
     T.IMAGE_SNAPSHOT: KEEP,
+    T.IMAGE_BACKUP: KEEP,
     T.IMAGE_UPLOADING: KEEP,
     T.DELETING: ABSENT,
 }
@@ -195,6 +197,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("confirmResize", {V.RESIZED}, T.RESIZE_CONFIRMING),
     _a("revertResize", {V.RESIZED}, T.RESIZE_REVERTING),
     _a("createImage", {V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}, T.IMAGE_SNAPSHOT),
+    _a("createBackup", {V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}, T.IMAGE_BACKUP),
     # Servers are never soft-deleted here (reclaim_instance_interval is 0), so these
     # always answer 409, as Nova does for a server that is not SOFT_DELETED.
     _a("restore", {V.SOFT_DELETED}, None),
@@ -236,10 +239,11 @@ _DONE: dict[TaskState, VmState] = {
 }
 
 
+# Tasks that copy the root disk into the image service (a snapshot or a backup).
+IMAGE_TASKS = frozenset({T.IMAGE_SNAPSHOT, T.IMAGE_BACKUP, T.IMAGE_UPLOADING})
 # Tasks after which a server is back in the state it had before (a snapshot of a stopped
 # server leaves it stopped; a resize reverted or confirmed returns it to what it was).
-_BACK = frozenset({T.IMAGE_SNAPSHOT, T.IMAGE_UPLOADING, T.RESIZE_CONFIRMING,
-                   T.RESIZE_REVERTING})
+_BACK = IMAGE_TASKS | {T.RESIZE_CONFIRMING, T.RESIZE_REVERTING}
 
 
 def complete(task_state: str, before: str | None = None) -> VmState | None:

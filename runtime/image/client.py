@@ -7,15 +7,16 @@ REST API.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from runtime.common.context import Context
-from runtime.common.errors import Conflict
+from runtime.common.errors import Conflict, Forbidden
 from runtime.image import models as m
-from runtime.image.service import Images
+from runtime.image import schemas as sch
+from runtime.image.service import Images, listing
 from runtime.image.service import data as data_svc
 from runtime.image.service import images as image_svc
 from runtime.image.service.core import enforce, get_image, stores_of, tags_of
@@ -57,8 +58,22 @@ def _info(image: m.Image, tags: list[str], stores: list[str]) -> ImageInfo:
         stores=tuple(stores), properties=dict(image.properties))
 
 
+@dataclass(frozen=True)
+class ImagePage:
+    """One page of a listing; ``next_marker`` is None on the last one."""
+
+    images: list[ImageInfo]
+    next_marker: str | None
+
+
+def _pointer(name: str) -> str:
+    # A property name as a JSON pointer (RFC 6901): "~" and "/" are escaped.
+    return "/" + name.replace("~", "~0").replace("/", "~1")
+
+
 class ImageClient:
-    """What Nova (and later Cinder) use: look up images, read data, store snapshots."""
+    """What Nova (and later Cinder) use: look up and list images, read data, store
+    snapshots, change properties and delete, each as the calling context may."""
 
     def __init__(self, images: Images) -> None:
         self._svc = images
@@ -85,3 +100,61 @@ class ImageClient:
             image_id = image_svc.create(self._svc, s, ctx, metadata).id
         await data_svc.upload(self._svc, ctx, image_id, chunks, size)
         return self.get(ctx, image_id)
+
+    def list(self, ctx: Context, query: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+             *, limit: int | None = None, marker: str | None = None) -> ImagePage:
+        """The images the caller sees, as ``GET /v2/images`` with ``query`` (Glance's
+        filters and sort keys; extra properties by their own names) would list them.
+
+        With no ``limit`` every page is gathered, as glanceclient's listing does; a
+        ``marker`` the caller cannot see is a BadRequest, as through the REST API.
+        """
+        items = list(query.items() if isinstance(query, Mapping) else query)
+        items = [(k, v) for k, v in items if k not in ("limit", "marker")]
+        found: list[ImageInfo] = []
+        with self._svc.read() as s:
+            enforce(s, ctx, "get_images")
+            while True:
+                # Without a limit, gather in the largest pages Glance serves.
+                size = self._svc.settings.list_max_limit if limit is None \
+                    else limit - len(found)
+                page = [*items, ("limit", str(size))]
+                if marker:
+                    page.append(("marker", marker))
+                result = listing.list_images(self._svc, s, ctx, page)
+                found += [_info(i, tags_of(s, i.id), stores_of(self._svc, s, i.id))
+                          for i in result.images]
+                marker = result.next_marker
+                if marker is None or (limit is not None and len(found) >= limit):
+                    return ImagePage(found, marker)
+
+    def update_properties(self, ctx: Context, image_id: str, values: Mapping[str, str],
+                          *, remove: Iterable[str] = (), purge: bool = False) -> ImageInfo:
+        """Set extra properties (and drop those in ``remove``, or with ``purge`` every
+        one not in ``values``) through Glance's own update, so its policy, reserved
+        names and property quota apply. Base attributes (name, min_ram...) are not
+        properties here: naming one is Forbidden."""
+        for name in values:
+            if name in sch.BASE_ATTRIBUTES or name in sch.READ_ONLY or name in ("id", "tags"):
+                raise Forbidden(f"Attribute '{name}' is not an image property.")
+        with self._svc.write() as s:
+            current = get_image(s, ctx, image_id).properties
+            dropped = set(current) - set(values) if purge else set(remove)
+            changes: list[dict[str, Any]] = [
+                {"op": "remove", "path": _pointer(k)} for k in sorted(dropped)]
+            changes += [{"op": "add", "path": _pointer(k), "value": v}
+                        for k, v in values.items()]
+            image = image_svc.update(self._svc, s, ctx, image_id, changes)
+            s.flush()
+            return _info(image, tags_of(s, image.id), stores_of(self._svc, s, image.id))
+
+    def delete(self, ctx: Context, image_id: str) -> None:
+        """Delete the image (Forbidden when protected or not the caller's to delete)."""
+        with self._svc.write() as s:
+            data = image_svc.delete_image(self._svc, s, ctx, image_id)
+        # As the REST API does: the rows are gone (committed) before the data, so a
+        # failure here leaves an orphan file, never an image pointing at nothing.
+        for store, key in data:
+            target = self._svc.staging if store == "staging" else self._svc.stores.get(store)
+            if target is not None:
+                target.delete(key)

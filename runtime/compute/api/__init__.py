@@ -29,6 +29,8 @@ AREAS = (
     "server_lifecycle",
     "admin_actions",
     "server_meta",
+    "images",
+    "image_meta",
     "instance_actions",
     "hosts",
     "quotas",

@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from runtime.common import policy
 from runtime.common.context import Context
-from runtime.common.errors import ApiError, BadRequest
+from runtime.common.errors import ApiError, BadRequest, NotFound
 from runtime.common.web import context, json_body, json_response
+from runtime.compute import schemas as sch
 from runtime.compute.microversions import Version, parse
 from runtime.compute.policies import RULES
 from runtime.compute.service.core import Compute
@@ -65,8 +66,23 @@ def at_least(request: Request, text: str) -> bool:
     return version(request) >= parse(text)
 
 
+def removed_after(request: Request, last: str) -> None:
+    """Answer 404, as Nova does, for an API its microversion ``last`` was the last of."""
+    if version(request) > parse(last):
+        raise NotFound("The resource could not be found.")
+
+
 async def body(request: Request) -> Any:
     return await json_body(request, compute(request).settings.max_request_body_size)
+
+
+async def metadata_body(request: Request, key: str) -> dict[str, str]:
+    """A ``{"metadata": {...}}`` (or ``{"meta": {...}}``) body of string pairs."""
+    data = await body(request)
+    if not isinstance(data, dict) or key not in data:
+        raise sch.invalid(key, data, f"'{key}' is a required property")
+    sch.only(data, (key,))
+    return sch.metadata(data[key], key)
 
 
 async def entity(request: Request, key: str) -> dict[str, Any]:

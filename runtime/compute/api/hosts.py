@@ -17,7 +17,7 @@ from runtime.compute import models as m
 from runtime.compute import schemas as sch
 from runtime.compute.api.common import at_least, body, compute, enforce
 from runtime.compute.api.views import iso, usec
-from runtime.compute.service import scheduler
+from runtime.compute.service import internal_services, scheduler
 
 router = ApiRouter()
 
@@ -33,6 +33,8 @@ async def zones(request: Request) -> Response:
         services = _services(s)
     names: dict[str, bool] = {}
     for svc in services:
+        if svc.zone == internal_services.INTERNAL_ZONE:
+            continue  # Nova lists the controller's zone only in the detail
         names[svc.zone] = names.get(svc.zone, False) or not svc.disabled
     return json_response({"availabilityZoneInfo": [
         {"zoneName": z, "zoneState": {"available": up}, "hosts": None}
@@ -43,6 +45,7 @@ async def zones(request: Request) -> Response:
 async def zones_detail(request: Request) -> Response:
     enforce(request, "availability_zones:detail")
     comp = compute(request)
+    internal_services.heartbeat(comp)
     with comp.read() as s:
         services = _services(s)
     info: dict[str, dict[str, Any]] = {}
@@ -75,6 +78,7 @@ def _service_view(request: Request, svc: m.Service) -> dict[str, Any]:
 async def services(request: Request) -> Response:
     enforce(request, "services")
     host, binary = request.query_params.get("host"), request.query_params.get("binary")
+    internal_services.heartbeat(compute(request))
     with compute(request).read() as s:
         rows = [r for r in _services(s) if (host is None or r.host == host)
                 and (binary is None or r.binary == binary)]
@@ -149,7 +153,8 @@ async def delete_service(request: Request) -> Response:
     enforce(request, "services")
     with compute(request).write() as s:
         svc = _find_service(s, request, request.path_params["id"])
-        if s.scalar(select(m.Server.id).where(m.Server.host == svc.host).limit(1)):
+        if svc.binary == internal_services.COMPUTE and \
+                s.scalar(select(m.Server.id).where(m.Server.host == svc.host).limit(1)):
             raise BadRequest("Unable to delete compute service that is hosting instances. "
                              "Migrate or delete the instances first.")
         s.delete(svc)

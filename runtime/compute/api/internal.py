@@ -18,8 +18,7 @@ from runtime.common.errors import BadRequest, Conflict, NotFound, Unauthorized
 from runtime.common.web import ApiRouter, json_body, json_response
 from runtime.compute import models as m
 from runtime.compute.api.common import compute
-from runtime.compute.service import agents
-from runtime.compute.states import TaskState
+from runtime.compute.service import agents, snapshots
 
 router = ApiRouter()
 
@@ -104,27 +103,25 @@ async def console(request: Request) -> Response:
 
 @router.put(PREFIX + "/hosts/{host}/servers/{id}/snapshot")
 async def snapshot(request: Request) -> Response:
-    """A snapshot's data, streamed by the agent into the image service as the server's
-    owner (so the image belongs to the server's project)."""
+    """A snapshot's (or backup's) data, streamed by the agent into the image service as
+    the server's owner (so the image belongs to the server's project)."""
     _authenticate(request)
     comp = compute(request)
     serial = request.query_params.get("task_serial", "")
+    server_id = request.path_params["id"]
     with comp.read() as s:
-        server = s.get(m.Server, request.path_params["id"])
+        server = s.get(m.Server, server_id)
         if server is None or server.host != request.path_params["host"] \
-                or server.task_state != TaskState.IMAGE_SNAPSHOT \
-                or str(server.task_serial) != serial:
+                or not snapshots.in_progress(server) or str(server.task_serial) != serial:
             raise Conflict("No snapshot of this server is under way.")
         args = (server.extra.get("task_args") or {}).get("snapshot") or {}
         owner = Context(request_id=agent_context(request).request_id, user_id=server.user_id,
                         project_id=server.project_id, roles=frozenset({"member", "reader"}))
-    metadata = {"id": args["id"], "name": args["name"], "container_format": "bare",
-                "disk_format": request.query_params.get("disk_format", "qcow2"),
-                "min_disk": int(args.get("min_disk", 0)), "min_ram": int(args.get("min_ram", 0)),
-                **{k: str(v) for k, v in (args.get("properties") or {}).items()}}
     declared = request.headers.get("content-length")
     size = int(declared) if declared and declared.isdigit() else None
-    info = await comp.images().create_from_stream(owner, metadata, request.stream(), size)
+    info = await snapshots.store(comp.images(), owner, server_id, args,
+                                 request.query_params.get("disk_format", "qcow2"),
+                                 request.stream(), size)
     return json_response({"image": {"id": info.id, "status": info.status}})
 
 

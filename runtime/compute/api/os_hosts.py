@@ -1,11 +1,13 @@
-"""os-hosts (before 2.43, deprecated for os-services and os-hypervisors): the compute
-hosts, and what each offers and uses, per project."""
+"""os-hosts (before 2.43, deprecated for os-services and os-hypervisors): the hosts and
+their services (the controller's scheduler and conductor too, in the "internal" zone),
+and what each compute host offers and uses, per project."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,26 +15,35 @@ from runtime.common.errors import ApiError, BadRequest, NotFound
 from runtime.common.web import ApiRouter, json_response
 from runtime.compute import models as m
 from runtime.compute import schemas as sch
-from runtime.compute.api.common import at_least, body, compute, enforce
+from runtime.compute.api.common import body, compute, enforce, removed_after
+from runtime.compute.service import internal_services
 
 router = ApiRouter()
 
 
 def _available(request: Request) -> None:
-    if at_least(request, "2.43"):
-        raise NotFound("The resource could not be found.")
+    removed_after(request, "2.42")
     enforce(request, "hosts")
+
+
+def _compute_services(s: Session, host: str) -> list[m.Service]:
+    return list(s.scalars(select(m.Service).where(
+        m.Service.host == host, m.Service.binary == internal_services.COMPUTE)))
 
 
 @router.get("/v2.1/os-hosts")
 async def index(request: Request) -> Response:
+    """Every enabled service as a (host, topic, zone); a blank zone filters nothing."""
     _available(request)
     zone = request.query_params.get("zone")
-    with compute(request).read() as s:
-        rows = s.scalars(select(m.Service).where(m.Service.binary == "nova-compute")
-                         .order_by(m.Service.host))
-        hosts = [{"host_name": svc.host, "service": "compute", "zone": svc.zone}
-                 for svc in rows if zone is None or svc.zone == zone]
+    comp = compute(request)
+    internal_services.heartbeat(comp)
+    with comp.read() as s:
+        stmt = select(m.Service).where(m.Service.disabled.is_(False)).order_by(m.Service.id)
+        if zone:
+            stmt = stmt.where(m.Service.zone == zone)
+        hosts = [{"host_name": svc.host, "service": internal_services.topic(svc.binary),
+                  "zone": svc.zone} for svc in s.scalars(stmt)]
     return json_response({"hosts": hosts})
 
 
@@ -78,7 +89,7 @@ async def update(request: Request) -> Response:
                               "'disable']")
     host = request.path_params["host"]
     with compute(request).write() as s:
-        services = list(s.scalars(select(m.Service).where(m.Service.host == host)))
+        services = _compute_services(s, host)
         if not services:
             raise NotFound(f"Compute host {host} could not be found.")
         if "maintenance_mode" in data:
@@ -99,7 +110,7 @@ async def power_action(request: Request) -> Response:
         raise NotFound("The resource could not be found.")
     host = request.path_params["host"]
     with compute(request).read() as s:
-        if s.scalar(select(m.Service.id).where(m.Service.host == host)) is None:
+        if not _compute_services(s, host):
             raise NotFound(f"Compute host {host} could not be found.")
     raise ApiError("Host power actions are not implemented by the libvirt driver.",
                    status=501)

@@ -1,5 +1,6 @@
 """Server actions that remake a guest: rescue/unrescue, resize with confirm/revert,
-rebuild and createImage (registered with the action dispatcher of server_actions)."""
+rebuild, createImage and createBackup (registered with the action dispatcher of
+server_actions)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ from runtime.compute import schemas as sch
 from runtime.compute.api.common import at_least, compute
 from runtime.compute.api.server_actions import action
 from runtime.compute.api.views import action_view
-from runtime.compute.service import lifecycle, servers
+from runtime.compute.service import lifecycle, quotas, servers, snapshots
 from runtime.compute.service.core import get_server
-from runtime.compute.states import TaskState
 
 router = ApiRouter()  # the routes are server_actions'; this module adds actions to it
 
@@ -133,28 +133,56 @@ async def rebuild(request: Request, ctx: Context, server_id: str, args: Any) -> 
     return json_response({"server": view}, status=202)
 
 
-@action("createImage")
-async def create_image(request: Request, ctx: Context, server_id: str, args: Any) -> Response:
-    data = _obj("createImage", args, nullable=False)
-    sch.only(data, ("name", "metadata"))
+async def _snapshot(request: Request, ctx: Context, server_id: str, data: dict[str, Any],
+                    backup: snapshots.Backup | None = None) -> str:
+    """createImage and createBackup alike: start the task, then answer once the host has
+    uploaded the image (Nova creates it in Glance first and clients look it up as soon
+    as this returns; the image client cannot create one without its data), or after
+    snapshot_wait seconds at most. The new image's id."""
     name = sch.string(data, "name", required=True, min_len=1)
     assert name is not None
     metadata = sch.metadata(data.get("metadata", {}))
     comp = compute(request)
     with comp.write() as s:
-        image_id = lifecycle.create_image(comp, s, ctx, get_server(s, ctx, server_id), name,
-                                          metadata)
+        if not at_least(request, "2.39"):
+            # Until 2.39 Nova counts the image's metadata against the metadata quota.
+            quotas.check_metadata(comp.settings.quota, s, ctx.project_id or "",
+                                  len(metadata))
+        image_id = snapshots.start(s, ctx, get_server(s, ctx, server_id), name, metadata,
+                                   backup)
 
     def uploaded() -> bool:
         with comp.read() as s:
-            server = s.get(m.Server, server_id)
-            return server is None or server.task_state != TaskState.IMAGE_SNAPSHOT
+            return not snapshots.in_progress(s.get(m.Server, server_id))
 
-    # Clients look the image up as soon as this returns (Nova creates it in Glance
-    # first); the image client cannot create an image without its data, so answer once
-    # the host has uploaded it, or after snapshot_wait seconds at most.
     await comp.wait_until(uploaded, comp.settings.snapshot_wait)
+    return image_id
+
+
+@action("createImage")
+async def create_image(request: Request, ctx: Context, server_id: str, args: Any) -> Response:
+    data = _obj("createImage", args, nullable=False)
+    sch.only(data, ("name", "metadata"))
+    image_id = await _snapshot(request, ctx, server_id, data)
     if at_least(request, "2.45"):
         return json_response({"image_id": image_id}, status=202)
-    location = comp.public_url + f"/image/v2/images/{image_id}"
+    location = compute(request).public_url + f"/image/v2/images/{image_id}"
     return empty_response(202, headers={"Location": location})
+
+
+@action("createBackup")
+async def create_backup(request: Request, ctx: Context, server_id: str, args: Any) -> Response:
+    data = _obj("createBackup", args, nullable=False)
+    sch.only(data, ("name", "backup_type", "rotation", "metadata"))
+    backup_type = sch.string(data, "backup_type", required=True)
+    rotation = sch.integer(data, "rotation", required=True, minimum=0)
+    assert backup_type is not None and rotation is not None
+    image_id = await _snapshot(request, ctx, server_id, data,
+                               snapshots.Backup(backup_type, rotation))
+    if at_least(request, "2.45"):
+        return json_response({"image_id": image_id}, status=202)
+    # Before 2.45 the image is named by a Location header into the (compute) image API,
+    # unless a rotation of 0 has already deleted it.
+    headers = {"Location": f"{compute(request).base_url}/v2.1/images/{image_id}"} \
+        if rotation > 0 else None
+    return empty_response(202, headers=headers)

@@ -13,7 +13,7 @@ from runtime.common.errors import BadRequest, NotFound
 from runtime.common.web import ApiRouter, empty_response, json_response
 from runtime.compute import models as m
 from runtime.compute import schemas as sch
-from runtime.compute.api.common import at_least, body, compute, enforce
+from runtime.compute.api.common import at_least, body, compute, enforce, metadata_body
 from runtime.compute.api.views import tags_of
 from runtime.compute.service import quotas, servers
 from runtime.compute.service.core import get_server
@@ -21,14 +21,6 @@ from runtime.compute.service.core import get_server
 router = ApiRouter()
 
 MAX_TAGS = 50
-
-
-async def _metadata_body(request: Request, key: str) -> dict[str, str]:
-    data = await body(request)
-    if not isinstance(data, dict) or key not in data:
-        raise sch.invalid(key, data, f"'{key}' is a required property")
-    sch.only(data, (key,))
-    return sch.metadata(data[key], key)
 
 
 def _write(request: Request, s: Session, server_id: str) -> m.Server:
@@ -53,7 +45,7 @@ async def index(request: Request) -> Response:
 
 @router.post("/v2.1/servers/{id}/metadata")
 async def merge(request: Request) -> Response:
-    meta = await _metadata_body(request, "metadata")
+    meta = await metadata_body(request, "metadata")
     with compute(request).write() as s:
         server = _write(request, s, request.path_params["id"])
         _save(request, s, server, {**server.metadata_, **meta})
@@ -62,7 +54,7 @@ async def merge(request: Request) -> Response:
 
 @router.put("/v2.1/servers/{id}/metadata")
 async def replace(request: Request) -> Response:
-    meta = await _metadata_body(request, "metadata")
+    meta = await metadata_body(request, "metadata")
     with compute(request).write() as s:
         server = _write(request, s, request.path_params["id"])
         _save(request, s, server, meta)
@@ -83,7 +75,7 @@ async def show_item(request: Request) -> Response:
 @router.put("/v2.1/servers/{id}/metadata/{key}")
 async def set_item(request: Request) -> Response:
     key = request.path_params["key"]
-    meta = await _metadata_body(request, "meta")
+    meta = await metadata_body(request, "meta")
     if len(meta) > 1:
         raise BadRequest("Request body contains too many items")
     if key not in meta:

@@ -18,7 +18,7 @@ from runtime.common.db import utcnow
 from runtime.common.errors import BadRequest
 from runtime.compute import models as m
 from runtime.compute import states
-from runtime.compute.service import instance_actions, lifecycle, servers
+from runtime.compute.service import instance_actions, internal_services, lifecycle, servers
 from runtime.compute.service.core import Compute, touch_host
 from runtime.compute.states import TaskState, VmState
 
@@ -70,6 +70,8 @@ def register(comp: Compute, s: Session, r: HostReport) -> m.Service:
     node.cpu_info = dict(r.cpu_info)
     node.updated_at = now
     s.flush()
+    # The controller taking this heartbeat is the host's scheduler and conductor.
+    internal_services.register(comp, s, now)
     return service
 
 
@@ -161,7 +163,7 @@ def apply_report(s: Session, host: str, server_id: str, r: ServerReport) -> bool
     args = server.extra.get("task_args") or {}
     if current and r.error:
         assert r.task_state is not None
-        if r.task_state in (TaskState.IMAGE_SNAPSHOT, TaskState.IMAGE_UPLOADING):
+        if r.task_state in states.IMAGE_TASKS:
             # A failed snapshot leaves the server as it was, as in Nova.
             server.vm_state = args.get("old_vm_state", server.vm_state)
         else:

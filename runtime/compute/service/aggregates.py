@@ -52,7 +52,9 @@ def create(s: Session, name: str, zone: str | None) -> m.Aggregate:
 
 
 def _services(s: Session, host: str) -> list[m.Service]:
-    return list(s.scalars(select(m.Service).where(m.Service.host == host)))
+    # Only compute services take an aggregate's zone; the controller's stay "internal".
+    return list(s.scalars(select(m.Service).where(m.Service.host == host,
+                                                  m.Service.binary == "nova-compute")))
 
 
 def _aggregates_of(s: Session, host: str) -> list[m.Aggregate]:

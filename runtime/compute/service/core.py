@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,29 +24,65 @@ from runtime.compute import models as m
 class ImageInfo(Protocol):
     """What compute reads of an image (runtime.image.client.ImageInfo has it)."""
 
-    id: str
-    name: str | None
-    status: str
-    disk_format: str | None
-    container_format: str | None
-    size: int | None
-    virtual_size: int | None
-    checksum: str | None
-    min_disk: int
-    min_ram: int
-    owner: str | None
-    properties: dict[str, str]
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def disk_format(self) -> str | None: ...
+    @property
+    def container_format(self) -> str | None: ...
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def virtual_size(self) -> int | None: ...
+    @property
+    def checksum(self) -> str | None: ...
+    @property
+    def min_disk(self) -> int: ...
+    @property
+    def min_ram(self) -> int: ...
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def properties(self) -> dict[str, str]: ...
+
+
+class ImagePage(Protocol):
+    """One page of an image listing (runtime.image.client.ImagePage)."""
+
+    @property
+    def images(self) -> Sequence[ImageInfo]: ...
+    @property
+    def next_marker(self) -> str | None: ...
 
 
 class ImageLookup(Protocol):
-    """The image service as compute calls it (runtime.image.client.ImageClient)."""
+    """The image service as compute calls it (runtime.image.client.ImageClient), always
+    with the caller's context, so Glance's visibility and policy apply."""
 
-    def get(self, ctx: Context, image_id: str) -> Any: ...
+    def get(self, ctx: Context, image_id: str) -> ImageInfo: ...
+
+    def list(self, ctx: Context, query: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+             *, limit: int | None = None, marker: str | None = None) -> ImagePage: ...
+
+    def update_properties(self, ctx: Context, image_id: str, values: Mapping[str, str],
+                          *, remove: Iterable[str] = (), purge: bool = False) -> ImageInfo:
+        ...
+
+    def delete(self, ctx: Context, image_id: str) -> None: ...
 
     def open_data(self, ctx: Context, image_id: str) -> Iterator[bytes]: ...
 
     async def create_from_stream(self, ctx: Context, metadata: dict[str, Any],
-                                 chunks: AsyncIterator[bytes], size: int | None = None) -> Any:
+                                 chunks: AsyncIterator[bytes],
+                                 size: int | None = None) -> ImageInfo:
         ...
 
 

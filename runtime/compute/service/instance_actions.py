@@ -26,6 +26,7 @@ EVENTS = {
     "revertResize": "compute_finish_revert_resize",
     "confirmResize": "compute_confirm_resize",
     "createImage": "compute_snapshot_instance",
+    "createBackup": "compute_backup_instance",
     "delete": "compute_terminate_instance",
 }
 

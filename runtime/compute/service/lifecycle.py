@@ -1,6 +1,7 @@
-"""The heavier server actions: rescue/unrescue, resize (confirm, revert), rebuild and
-createImage. Each sets a task with the arguments its host's agent needs; what happens
-when the agent reports back is :func:`finish`."""
+"""The heavier server actions: rescue/unrescue, resize (confirm, revert) and rebuild
+(createImage and createBackup are in :mod:`.snapshots`). Each sets a task with the
+arguments its host's agent needs; what happens when the agent reports back is
+:func:`finish`."""
 
 from __future__ import annotations
 
@@ -109,24 +110,6 @@ def rebuild(comp: Compute, s: Session, ctx: Context, server: m.Server, image_ref
     server.extra = {**server.extra, "image": image.__dict__}
     for key, value in fields.items():
         setattr(server, key, value)
-
-
-def create_image(comp: Compute, s: Session, ctx: Context, server: m.Server, name: str,
-                 metadata: dict[str, str]) -> str:
-    """Ask the host for a snapshot; the image (with this id) appears once uploaded."""
-    image_id = str(uuid.uuid4())
-    base = server.extra.get("image", {})
-    props = {k: v for k, v in (base.get("properties") or {}).items()
-             if k in ("kernel_id", "ramdisk_id", "os_command_line", "os_distro", "os_type",
-                      "hw_disk_bus", "hw_machine_type")}
-    props.update(metadata)
-    props.update({"image_type": "snapshot", "instance_uuid": server.id,
-                  "base_image_ref": server.image_ref, "owner_user_name": ctx.user_id or "",
-                  "user_id": server.user_id})
-    start_task(s, ctx, server, "createImage", "createImage", {"snapshot": {
-        "id": image_id, "name": name, "properties": props,
-        "min_disk": server.flavor.get("disk", 0), "min_ram": base.get("min_ram", 0)}})
-    return image_id
 
 
 # The migration record's status once each resize task ends.

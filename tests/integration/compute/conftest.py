@@ -77,3 +77,27 @@ def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeC
             yield cc
         finally:
             cc.agent.stop()  # the one running now: a test may have replaced it
+
+
+@dataclass
+class Member:
+    """A user with the member role in a project of its own (not an administrator)."""
+
+    conn: Any  # openstacksdk Connection
+    project_id: str
+
+
+@pytest.fixture(scope="session")
+def member(compute_cloud: ComputeCloud) -> Member:
+    import uuid
+
+    admin = compute_cloud.conn
+    suffix = uuid.uuid4().hex[:6]
+    project = admin.identity.create_project(name="members-" + suffix)
+    user = admin.identity.create_user(name="member-" + suffix, password="pw-pw-pw",
+                                      default_project_id=project.id)
+    admin.identity.assign_project_role_to_user(project, user,
+                                               admin.identity.find_role("member"))
+    conn = compute_cloud.cloud.sdk(username=user.name, password="pw-pw-pw",
+                                   project_name=project.name)
+    return Member(conn, project.id)

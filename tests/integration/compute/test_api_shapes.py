@@ -10,8 +10,9 @@ from tests.integration.compute.conftest import ComputeCloud
 
 
 def call(cc: ComputeCloud, method: str, path: str, version: str | None = None,
-         **kw: Any) -> httpx.Response:
-    headers = {"X-Auth-Token": cc.conn.auth_token}
+         token: str | None = None, **kw: Any) -> httpx.Response:
+    """A compute API request as the administrator (or the holder of ``token``)."""
+    headers = {"X-Auth-Token": token or cc.conn.auth_token}
     if version:
         headers["OpenStack-API-Version"] = f"compute {version}"
     return httpx.request(method, cc.cloud.url + "/compute" + path, headers=headers,
