@@ -60,6 +60,7 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     ident = Identity(db, config)
     result = bootstrap(ident, password=password, username=args.username,
                        project_name=args.project, services=config.enabled_services)
+    made: list[str] = []
     if "compute" in config.enabled_services:
         from runtime.compute.service.bootstrap import bootstrap_compute
 
@@ -78,6 +79,8 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
         print(f"cloud '{args.cloud}' written to {clouds} (and {openrc})")
     print(f"admin user {args.username} ({result.admin_user_id}), project {args.project} "
           f"({result.admin_project_id}); identity at {auth_url}")
+    # The deployment's playbooks report `changed` from this last line.
+    print("bootstrap: " + ("changed" if result.changed or made else "unchanged"))
     return 0
 
 
@@ -115,6 +118,16 @@ def cmd_agent(args: argparse.Namespace) -> int:
 
         return run(config)
     raise SystemExit(f"unknown agent {args.role}")
+
+
+# Commands of the installer package: `haneul serve` must not import it (tests/unit/test_walls).
+INSTALLER_COMMANDS = {
+    "deploy": "deploy the cloud an inventory describes",
+    "action": "run an installer action (see `haneul actions`)",
+    "actions": "list the installer actions",
+    "runs": "list deployment runs",
+    "attach": "follow a deployment run (default: the latest)",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("role", choices=["compute"], help="which agent")
     p.set_defaults(func=cmd_agent)
 
+    # Parsed by their own packages (see main), listed here for --help.
+    for name, help_ in INSTALLER_COMMANDS.items():
+        sub.add_parser(name, help=help_)
+    sub.add_parser("daemon", help="supervise a service where there is no systemd")
+
     p = runtime_cmd("token-rotate", "rotate the token keys (run on one node, then sync)")
     p.set_defaults(func=cmd_token_rotate)
     p = runtime_cmd("credential-rotate",
@@ -165,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["daemon"]:
+        from haneul.daemon import main as daemon_main
+
+        return daemon_main(argv[1:])
+    if argv[:1] and argv[0] in INSTALLER_COMMANDS:
+        from installer.cli import main as installer_main
+
+        return installer_main(argv)
     args = build_parser().parse_args(argv)
     result: int = args.func(args)
     return result

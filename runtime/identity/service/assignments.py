@@ -24,12 +24,15 @@ SYSTEM_ALL = "system"  # target_id of system grants
 
 
 def grant(s: Session, type_: str, actor_id: str, target_id: str, role_id: str,
-          inherited: bool = False) -> None:
+          inherited: bool = False) -> bool:
+    """Grant the role; False if it was granted already."""
     key = (type_, actor_id, target_id, role_id, inherited)
-    if s.get(m.Assignment, key) is None:
-        s.add(m.Assignment(type=type_, actor_id=actor_id, target_id=target_id, role_id=role_id,
-                           inherited=inherited))
-        s.flush()
+    if s.get(m.Assignment, key) is not None:
+        return False
+    s.add(m.Assignment(type=type_, actor_id=actor_id, target_id=target_id, role_id=role_id,
+                       inherited=inherited))
+    s.flush()
+    return True
 
 
 def revoke(s: Session, type_: str, actor_id: str, target_id: str, role_id: str,
