@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from runtime.network.settings import NetworkSettings
+
 DEFAULT_CONFIG_PATH = Path("/etc/haneul/haneul.toml")
 
 
@@ -163,6 +165,12 @@ class StoreSettings(Section):
     weight: int = Field(
         0, description="Preference among stores: downloads read from the heaviest store "
         "holding the image, and an image's `stores` list heaviest first.")
+    reserve_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Bytes of the store's filesystem kept free: an "
+        "upload whose Content-Length exceeds the free space less this is refused with 413 "
+        "before any data is read, and one without a length is stopped (413, image left "
+        "queued) when it reaches it. The default store's value also applies to the "
+        "glance-direct staging area.")
 
 
 class ImageSettings(Section):
@@ -299,7 +307,7 @@ class ComputeSettings(Section):
 class Config(Section):
     state_dir: str = Field("/var/lib/haneul", description="Where databases and keys live.")
     enabled_services: list[str] = Field(
-        default_factory=lambda: ["identity", "image", "compute"],
+        default_factory=lambda: ["identity", "image", "compute", "network"],
         description="Services this node serves."
     )
     server: ServerSettings = Field(default_factory=lambda: ServerSettings())
@@ -307,6 +315,7 @@ class Config(Section):
     identity: IdentitySettings = Field(default_factory=lambda: IdentitySettings())
     image: ImageSettings = Field(default_factory=lambda: ImageSettings())
     compute: ComputeSettings = Field(default_factory=lambda: ComputeSettings())
+    network: NetworkSettings = Field(default_factory=lambda: NetworkSettings())
 
     @property
     def database_url(self) -> str:

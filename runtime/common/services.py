@@ -20,4 +20,5 @@ SERVICE_PACKAGES: dict[str, str] = {
     "identity": "runtime.identity",
     "image": "runtime.image",
     "compute": "runtime.compute",
+    "network": "runtime.network",
 }
