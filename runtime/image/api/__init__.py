@@ -12,6 +12,7 @@ from runtime.common.app import Runtime
 from runtime.common.errors import ApiError
 from runtime.common.web import ApiRouter, build_service_app
 from runtime.image.service import Images
+from runtime.image.service.recovery import recover
 
 AREAS = ("discovery", "images", "data", "imports", "members", "tags", "schemas", "metadefs")
 
@@ -24,6 +25,8 @@ def glance_error_body(err: ApiError) -> dict[str, Any]:
 
 def build(runtime: Runtime) -> Starlette:
     images = Images(runtime.db, runtime.config)
+    # Before serving: uploads and imports a killed process left half done are settled.
+    recover(images)
     runtime.state["image"] = images
     router = ApiRouter()
     for area in AREAS:

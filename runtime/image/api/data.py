@@ -9,6 +9,7 @@ from runtime.common.errors import UnsupportedMediaType
 from runtime.common.web import ApiRouter, empty_response
 from runtime.image.api.common import caller, images
 from runtime.image.service import data as svc
+from runtime.image.service.stream import read_ahead
 
 router = ApiRouter()
 
@@ -57,6 +58,6 @@ async def download(request: Request) -> Response:
     if found.content_range:
         headers["Content-Range"] = found.content_range
         status = 206
-    # A sync iterator: Starlette reads it in a worker thread, a chunk at a time.
-    return StreamingResponse(found.chunks, status_code=status, headers=headers,
+    return StreamingResponse(read_ahead(found.chunks, images(request).io_pool),
+                             status_code=status, headers=headers,
                              media_type="application/octet-stream")

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
 
 HASH_ALGO = "sha512"
 # Enough for every header the format inspector reads (an ISO's volume descriptor is at
@@ -43,39 +45,58 @@ class StoredData:
 
 
 class DataWriter(ABC):
-    """One object being written; ``commit`` makes it visible, ``abort`` discards it."""
+    """One object being written; ``commit`` makes it visible, ``abort`` discards it.
+
+    Used as a context manager: leaving the block aborts what was not committed and ends
+    the write, so that :meth:`Store.busy` stops reporting the key. Until then the write
+    counts as in progress even after ``commit``, which lets the caller record the data
+    (the image made active) before a recovering process could call the key abandoned.
+    """
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.size = 0
+        self.committed = False
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._sha = hashlib.new(HASH_ALGO)
         self._head = bytearray()
         self._hasher: ThreadPoolExecutor | None = None
 
     def write(self, chunk: bytes) -> None:
+        """Hash and write ``chunk``; on failure the partial data is discarded."""
         if not chunk:
             return
         if len(self._head) < HEAD_BYTES:
             self._head += chunk[: HEAD_BYTES - len(self._head)]
-        if len(chunk) >= PARALLEL_HASH_BYTES:
-            # md5 and sha512 release the GIL on large buffers, so md5 runs on another core
-            # beside sha512 and the disk write: the two hashes bound upload speed.
-            if self._hasher is None:
-                self._hasher = ThreadPoolExecutor(1, thread_name_prefix="image-md5")
-            md5 = self._hasher.submit(self._md5.update, chunk)
-            self._sha.update(chunk)
-            self._write(chunk)
-            md5.result()
-        else:
-            self._md5.update(chunk)
-            self._sha.update(chunk)
-            self._write(chunk)
+        try:
+            if len(chunk) >= PARALLEL_HASH_BYTES:
+                # hashlib and os.write release the GIL on large buffers, so md5, sha512
+                # and the disk write run side by side: a block costs the slowest of the
+                # three rather than their sum, and the two hashes bound upload speed.
+                if self._hasher is None:
+                    self._hasher = ThreadPoolExecutor(2, thread_name_prefix="image-hash")
+                md5 = self._hasher.submit(self._md5.update, chunk)
+                written = self._hasher.submit(self._write, chunk)
+                self._sha.update(chunk)
+                md5.result()
+                written.result()
+            else:
+                self._md5.update(chunk)
+                self._sha.update(chunk)
+                self._write(chunk)
+        except BaseException:
+            self.abort()
+            raise
         self.size += len(chunk)
 
     def commit(self) -> StoredData:
         self._stop_hasher()
-        self._commit()
+        try:
+            self._commit()
+        except BaseException:
+            self.abort()
+            raise
+        self.committed = True
         return StoredData(self.key, self.size, self._md5.hexdigest(), self._sha.hexdigest(),
                           bytes(self._head))
 
@@ -92,12 +113,29 @@ class DataWriter(ABC):
         """Make the data durable and visible under ``key``."""
 
     def abort(self) -> None:
-        """Discard whatever was written; safe to call more than once."""
+        """Discard whatever was written (not data already committed); safe to repeat."""
         self._stop_hasher()
-        self._abort()
+        if not self.committed:
+            self._abort()
 
     @abstractmethod
     def _abort(self) -> None: ...
+
+    def close(self) -> None:
+        """End the write: abort it if it was not committed; safe to call more than once."""
+        self.abort()
+        self._close()
+
+    @abstractmethod
+    def _close(self) -> None:
+        """Stop marking the key as being written."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 class Store(ABC):
@@ -125,4 +163,14 @@ class Store(ABC):
 
     @abstractmethod
     def free_bytes(self) -> int | None:
-        """Space left for new data, or None when the store cannot tell."""
+        """Space left for new data (the store's reserve taken off), or None when the
+        store cannot tell."""
+
+    @abstractmethod
+    def busy(self, key: str) -> bool:
+        """Whether a writer (in any process) is still writing ``key``."""
+
+    @abstractmethod
+    def clean_partials(self) -> list[str]:
+        """Remove partial data no live writer holds (left by a killed process); return
+        what was removed."""

@@ -12,12 +12,12 @@ class FakeWriter(DataWriter):
         super().__init__(key)
         self._store = store
         self._buf: bytearray | None = bytearray()
+        store.writing[id(self)] = key
 
     def _write(self, chunk: bytes) -> None:
         assert self._buf is not None, "write after commit or abort"
         if self._store.capacity is not None and self._store.used() + self.size + len(
                 chunk) > self._store.capacity:
-            self.abort()
             raise StoreFull("fake store is full")
         self._buf += chunk
 
@@ -29,12 +29,16 @@ class FakeWriter(DataWriter):
     def _abort(self) -> None:
         self._buf = None
 
+    def _close(self) -> None:
+        self._store.writing.pop(id(self), None)
+
 
 class FakeStore(Store):
     def __init__(self, name: str = "fake", capacity: int | None = None) -> None:
         super().__init__(name, "In-memory store")
         self.objects: dict[str, bytes] = {}
         self.capacity = capacity
+        self.writing: dict[int, str] = {}  # writers not yet closed, by id()
 
     def used(self) -> int:
         return sum(len(v) for v in self.objects.values())
@@ -58,3 +62,9 @@ class FakeStore(Store):
 
     def free_bytes(self) -> int | None:
         return None if self.capacity is None else self.capacity - self.used()
+
+    def busy(self, key: str) -> bool:
+        return key in self.writing.values()
+
+    def clean_partials(self) -> list[str]:
+        return []  # partial data lives in writers, and dies with them

@@ -19,7 +19,7 @@ from runtime.common.db import Database
 from runtime.common.errors import BadRequest, NotFound
 from runtime.image import models as m
 from runtime.image.drivers.base import Store
-from runtime.image.drivers.filesystem import FilesystemStore
+from runtime.image.drivers.filesystem import RESERVE_BYTES, FilesystemStore
 from runtime.image.policies import RULES, visible
 
 
@@ -31,9 +31,11 @@ def build_stores(config: Config) -> tuple[dict[str, Store], Store]:
     for name, store in settings.stores.items():
         default_path = state / ("images" if name == settings.default_store else f"images-{name}")
         stores[name] = FilesystemStore(name, store.path or default_path, store.description,
-                                       store.weight)
+                                       store.weight, store.reserve_bytes)
+    default = settings.stores.get(settings.default_store)
     staging = FilesystemStore("staging", settings.staging_dir or state / "images-staging",
-                              "glance-direct staging area")
+                              "glance-direct staging area",
+                              reserve_bytes=default.reserve_bytes if default else RESERVE_BYTES)
     return stores, staging
 
 
@@ -51,9 +53,16 @@ class Images:
             raise ValueError(f"default_store {self.settings.default_store!r} is not a store")
         self.stores = stores
         self.staging = staging
+        # Lock files of running imports (runtime/image/locks.py), beside the staging
+        # area: where several API hosts share staging, they share these too.
+        staging_dir = self.settings.staging_dir or Path(config.state_dir) / "images-staging"
+        self.lease_dir = Path(staging_dir) / ".imports"
+        self.lease_dir.mkdir(parents=True, exist_ok=True)
         self.public_url = config.public_url
         # Imports (web-download, glance-download, copy-image) run beside the API.
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="image-import")
+        # Hashing and disk writes of uploads, off the event loop (see service/stream.py).
+        self.io_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="image-io")
 
     @property
     def default_store(self) -> Store:

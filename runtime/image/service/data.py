@@ -1,10 +1,12 @@
 """Image data: streamed upload (PUT /file), staging (PUT /stage) and download.
 
-Data never sits whole in memory: chunks from the request are gathered into writes of
-about a megabyte, handed to a worker thread (so hashing and disk writes do not stall
-the event loop) and counted against the size cap, the project's quota and the store's
-free space as they arrive. Any failure, including a client that goes away mid-upload,
-discards the partial data and puts the image back to ``queued``.
+Data never sits whole in memory: chunks from the request are gathered into blocks of a
+few megabytes, hashed and written by a worker thread while the next block arrives
+(service/stream.py), and counted against the size cap, the project's quota and the
+store's free space (less its reserve) as they arrive; a declared Content-Length is
+checked against them before any data is read. Any failure, including a client that
+goes away mid-upload or a disk that fills up (413), discards the partial data and puts
+the image back to ``queued``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
-from anyio import to_thread
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,19 +22,11 @@ from runtime.common.db import utcnow
 from runtime.common.errors import ApiError, BadRequest, Conflict, Forbidden, Gone, NotFound
 from runtime.image import formats
 from runtime.image import models as m
-from runtime.image.drivers.base import (
-    HASH_ALGO,
-    DataNotFound,
-    DataWriter,
-    Store,
-    StoredData,
-    StoreFull,
-)
+from runtime.image.drivers.base import HASH_ALGO, DataNotFound, DataWriter, Store, StoredData
 from runtime.image.service.core import Images, enforce, get_image
 from runtime.image.service.images import OverLimit
+from runtime.image.service.stream import receive
 from runtime.image.states import Status, transition
-
-WRITE_SIZE = 1024 * 1024
 
 
 def project_usage(s: Session, owner: str | None) -> int:
@@ -72,29 +65,6 @@ def _limits(svc: Images, s: Session, owner: str | None, store: Store) -> Limits:
     return Limits(svc.settings.image_size_cap, left, store.free_bytes())
 
 
-async def _receive(writer: DataWriter, chunks: AsyncIterator[bytes], limits: Limits) -> StoredData:
-    buf = bytearray()
-    total = 0
-    try:
-        async for chunk in chunks:
-            total += len(chunk)
-            limits.check(total)
-            buf += chunk
-            if len(buf) >= WRITE_SIZE:
-                data = bytes(buf)
-                buf.clear()
-                await to_thread.run_sync(writer.write, data)
-        if buf:
-            await to_thread.run_sync(writer.write, bytes(buf))
-        return await to_thread.run_sync(writer.commit)
-    except StoreFull as exc:
-        writer.abort()
-        raise OverLimit(str(exc)) from None
-    except BaseException:
-        writer.abort()
-        raise
-
-
 def _claim(svc: Images, ctx: Context, image_id: str, action: str, target: Status,
            store: Store, declared: int | None) -> Limits:
     with svc.write() as s:
@@ -120,6 +90,13 @@ def _release(svc: Images, image_id: str, claimed: Status) -> None:
             image.updated_at = utcnow()
 
 
+def _writer(store: Store, image_id: str) -> DataWriter:
+    try:
+        return store.writer(image_id)
+    except DataNotFound:  # not a key the store takes, so not an image id either
+        raise NotFound(f"No image found with ID {image_id}") from None
+
+
 def _gone(image_id: str) -> ApiError:
     return Gone(f"Image {image_id} could not be found after upload. The image may have been "
                 "deleted during the upload.")
@@ -129,22 +106,26 @@ async def upload(svc: Images, ctx: Context, image_id: str, chunks: AsyncIterator
                  declared: int | None) -> None:
     """PUT /v2/images/{id}/file: queued → saving → active (or back to queued)."""
     store = svc.default_store
-    limits = _claim(svc, ctx, image_id, "upload_image", Status.SAVING, store, declared)
-    try:
-        stored = await _receive(store.writer(image_id), chunks, limits)
-    except BaseException:
-        _release(svc, image_id, Status.SAVING)
-        raise
-    try:
-        with svc.write() as s:
-            image = s.get(m.Image, image_id)
-            if image is None or image.status != Status.SAVING:
-                raise _gone(image_id)
-            activate(svc, s, image, store.name, stored)
-    except BaseException:
-        store.delete(stored.key)
-        _release(svc, image_id, Status.SAVING)
-        raise
+    # The writer exists (and marks the upload as live, see Store.busy) before the image
+    # is saving, and until it is active: a process starting meanwhile never takes this
+    # upload for one a killed process left behind.
+    with _writer(store, image_id) as writer:
+        limits = _claim(svc, ctx, image_id, "upload_image", Status.SAVING, store, declared)
+        try:
+            stored = await receive(writer, chunks, limits, svc.io_pool)
+        except BaseException:
+            _release(svc, image_id, Status.SAVING)
+            raise
+        try:
+            with svc.write() as s:
+                image = s.get(m.Image, image_id)
+                if image is None or image.status != Status.SAVING:
+                    raise _gone(image_id)
+                activate(svc, s, image, store.name, stored)
+        except BaseException:
+            store.delete(stored.key)
+            _release(svc, image_id, Status.SAVING)
+            raise
 
 
 def activate(svc: Images, s: Session, image: m.Image, store: str, stored: StoredData) -> None:
@@ -168,27 +149,29 @@ async def stage(svc: Images, ctx: Context, image_id: str, chunks: AsyncIterator[
                 declared: int | None) -> None:
     """PUT /v2/images/{id}/stage: queued → uploading, data kept in the staging area."""
     store = svc.staging
-    limits = _claim(svc, ctx, image_id, "stage_image", Status.UPLOADING, store, declared)
-    try:
-        stored = await _receive(store.writer(image_id), chunks, limits)
-    except BaseException:
-        _release(svc, image_id, Status.UPLOADING)
-        raise
-    try:
-        with svc.write() as s:
-            image = s.get(m.Image, image_id)
-            if image is None or image.status != Status.UPLOADING:
-                raise _gone(image_id)
-            info = formats.inspect(stored.head, stored.size)
-            s.merge(m.ImageStaging(image_id=image_id, key=stored.key, size=stored.size,
-                                   checksum=stored.checksum,
-                                   os_hash_value=stored.os_hash_value,
-                                   virtual_size=formats.virtual_size(image.disk_format, info)))
-            image.updated_at = utcnow()
-    except BaseException:
-        store.delete(stored.key)
-        _release(svc, image_id, Status.UPLOADING)
-        raise
+    with _writer(store, image_id) as writer:
+        limits = _claim(svc, ctx, image_id, "stage_image", Status.UPLOADING, store, declared)
+        try:
+            stored = await receive(writer, chunks, limits, svc.io_pool)
+        except BaseException:
+            _release(svc, image_id, Status.UPLOADING)
+            raise
+        try:
+            with svc.write() as s:
+                image = s.get(m.Image, image_id)
+                if image is None or image.status != Status.UPLOADING:
+                    raise _gone(image_id)
+                info = formats.inspect(stored.head, stored.size)
+                s.merge(m.ImageStaging(image_id=image_id, key=stored.key, size=stored.size,
+                                       checksum=stored.checksum,
+                                       os_hash_value=stored.os_hash_value,
+                                       virtual_size=formats.virtual_size(image.disk_format,
+                                                                         info)))
+                image.updated_at = utcnow()
+        except BaseException:
+            store.delete(stored.key)
+            _release(svc, image_id, Status.UPLOADING)
+            raise
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from runtime.common.db import utcnow
 from runtime.common.errors import BadRequest, Conflict
 from runtime.image import models as m
 from runtime.image.drivers.base import CHUNK, StoreFull
+from runtime.image.locks import Lease
 from runtime.image.schemas import ImportRequest
 from runtime.image.service.core import Images, enforce, get_image, new_id
 from runtime.image.service.data import activate
@@ -39,6 +40,7 @@ TASK_TTL = timedelta(hours=48)
 DOWNLOAD_PROPERTIES = ("hw_*", "trait:*", "os_distro", "os_secure_boot", "os_type")
 IMPORTING = "os_glance_importing_to_stores"
 FAILED = "os_glance_failed_import"
+LEASE_SUFFIX = ".lock"
 
 
 def methods(svc: Images) -> list[str]:
@@ -115,6 +117,23 @@ def _uuid_like(value: str) -> bool:
 
 def start(svc: Images, ctx: Context, image_id: str, req: ImportRequest) -> str:
     """Check and record an import; the work is queued on the pool. Returns the task id."""
+    task_id = new_id()
+    # Held by the job until it ends, and taken before the task is committed, so that a
+    # process starting meanwhile never takes this import for an abandoned one.
+    lease = import_lease(svc, image_id, task_id)
+    try:
+        stores = _record(svc, ctx, image_id, req, task_id)
+    except BaseException:
+        lease.release()
+        raise
+    job = ImportJob(svc, task_id, image_id, req, stores, ctx.token, lease=lease)
+    svc.pool.submit(job.run)
+    return task_id
+
+
+def _record(svc: Images, ctx: Context, image_id: str, req: ImportRequest,
+            task_id: str) -> list[str]:
+    """The image marked importing and its task pending; the stores to import into."""
     with svc.write() as s:
         image = get_image(s, ctx, image_id, lock=True)
         enforce(s, ctx, "import_image", image)
@@ -131,20 +150,20 @@ def start(svc: Images, ctx: Context, image_id: str, req: ImportRequest) -> str:
             transition(image, Status.IMPORTING)
         image.updated_at = utcnow()
         now = utcnow()
-        task = m.ImageTask(
-            id=new_id(), image_id=image.id, type=TASK_TYPE, status=str(TaskStatus.PENDING),
+        s.add(m.ImageTask(
+            id=task_id, image_id=image.id, type=TASK_TYPE, status=str(TaskStatus.PENDING),
             owner=ctx.project_id, user_id=ctx.user_id, request_id=ctx.request_id,
             input={"image_id": image.id,
                    "import_req": {"method": {"name": req.method, **req.params},
                                   "stores": stores, "all_stores": req.all_stores,
                                   "all_stores_must_succeed": req.all_stores_must_succeed},
                    "backend": stores},
-            created_at=now, updated_at=now)
-        s.add(task)
-        task_id = task.id
-    job = ImportJob(svc, task_id, image_id, req, stores, ctx.token)
-    svc.pool.submit(job.run)
-    return task_id
+            created_at=now, updated_at=now))
+    return stores
+
+
+def import_lease(svc: Images, image_id: str, task_id: str) -> Lease:
+    return Lease(svc.lease_dir / f"{image_id}.{task_id}{LEASE_SUFFIX}")
 
 
 Source = Callable[[], Iterator[bytes]]
@@ -154,9 +173,11 @@ class ImportJob:
     """One import, run on the pool; every outcome is written to the image and task."""
 
     def __init__(self, svc: Images, task_id: str, image_id: str, req: ImportRequest,
-                 stores: list[str], token: str | None, legacy: bool = False) -> None:
+                 stores: list[str], token: str | None, legacy: bool = False,
+                 lease: Lease | None = None) -> None:
         self.svc, self.task_id, self.image_id = svc, task_id, image_id
         self.req, self.stores, self.token = req, stores, token
+        self.lease = lease
         # A legacy task (POST /v2/tasks) made the image itself: it names the image on
         # success and removes it on failure.
         self.legacy = legacy
@@ -170,6 +191,9 @@ class ImportJob:
             log.warning("import of image %s (%s) failed: %s", self.image_id, self.req.method,
                         exc)
             self._fail(str(exc) or exc.__class__.__name__)
+        finally:
+            if self.lease is not None:
+                self.lease.release()
 
     # -- sources ----------------------------------------------------------------------------
 
@@ -231,15 +255,14 @@ class ImportJob:
         failed: list[str] = []
         for name in self.stores:
             store = self.svc.stores[name]
-            writer = store.writer(self.image_id)
             try:
-                for chunk in source():
-                    writer.write(chunk)
-                    if writer.size > self.svc.settings.image_size_cap:
-                        raise StoreFull("the image is larger than the size cap")
-                done[name] = writer.commit()
+                with store.writer(self.image_id) as writer:
+                    for chunk in source():
+                        writer.write(chunk)
+                        if writer.size > self.svc.settings.image_size_cap:
+                            raise StoreFull("the image is larger than the size cap")
+                    done[name] = writer.commit()
             except Exception as exc:
-                writer.abort()
                 log.warning("import of %s into store %s failed: %s", self.image_id, name, exc)
                 failed.append(name)
                 if self.req.all_stores_must_succeed or self.req.method != "copy-image":

@@ -14,10 +14,11 @@ from runtime.common.context import Context
 from runtime.common.db import utcnow
 from runtime.common.errors import BadRequest, NotFound
 from runtime.image import models as m
+from runtime.image.locks import Lease
 from runtime.image.schemas import ImportRequest
 from runtime.image.service import images
 from runtime.image.service.core import Images, enforce, new_id
-from runtime.image.service.importing import ImportJob, check_uri
+from runtime.image.service.importing import ImportJob, check_uri, import_lease
 from runtime.image.states import Status, TaskStatus, transition
 
 
@@ -31,21 +32,28 @@ def create(svc: Images, ctx: Context, body: Any) -> m.ImageTask:
     props = given.get("image_properties") or {}
     if not isinstance(props, dict):
         raise BadRequest("image_properties must be an object.")
-    with svc.write() as s:
-        enforce(s, ctx, "add_task")
-        image = images.create(svc, s, ctx, props)
-        transition(image, Status.IMPORTING)
-        now = utcnow()
-        task = m.ImageTask(id=new_id(), image_id=None, type="import",
-                           status=str(TaskStatus.PENDING), owner=ctx.project_id,
-                           user_id=ctx.user_id, request_id=ctx.request_id, input=given,
-                           created_at=now, updated_at=now)
-        s.add(task)
-        s.flush()
-        image_id = image.id
+    lease: Lease | None = None
+    try:
+        with svc.write() as s:
+            enforce(s, ctx, "add_task")
+            image = images.create(svc, s, ctx, props)
+            transition(image, Status.IMPORTING)
+            now = utcnow()
+            task = m.ImageTask(id=new_id(), image_id=None, type="import",
+                               status=str(TaskStatus.PENDING), owner=ctx.project_id,
+                               user_id=ctx.user_id, request_id=ctx.request_id, input=given,
+                               created_at=now, updated_at=now)
+            s.add(task)
+            s.flush()
+            image_id = image.id
+            lease = import_lease(svc, image_id, task.id)  # before the commit: see start()
+    except BaseException:
+        if lease is not None:
+            lease.release()
+        raise
     req = ImportRequest("web-download", {"uri": uri}, None, False, True)
     job = ImportJob(svc, task.id, image_id, req, [svc.settings.default_store], ctx.token,
-                    legacy=True)
+                    legacy=True, lease=lease)
     svc.pool.submit(job.run)
     return task
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.integration.image.conftest import ImageApi, User, make_user
 
 
-def ids(images: list[dict]) -> list[str]:  # type: ignore[type-arg]
+def ids(images: list[dict]) -> list[str]:
     return [i["id"] for i in images]
 
 

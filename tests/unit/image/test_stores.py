@@ -52,7 +52,7 @@ def test_abort_leaves_nothing(store: Store, tmp_path: Path) -> None:
 def test_filesystem_store_refuses_data_past_free_space(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     store = FilesystemStore("file", tmp_path)
-    monkeypatch.setattr(store, "free_bytes", lambda: filesystem.RESERVE_BYTES + 1000)
+    monkeypatch.setattr(store, "free_bytes", lambda: 1000)
     writer = store.writer("big")
     writer.write(b"x" * 600)
     with pytest.raises(StoreFull):
@@ -65,3 +65,38 @@ def test_keys_cannot_escape_the_store(tmp_path: Path) -> None:
     with pytest.raises(DataNotFound):
         store.read("../etc/passwd")
     assert not store.exists("../images")
+
+
+def test_a_write_is_busy_until_closed_even_after_commit(store: Store) -> None:
+    assert not store.busy("img-3")
+    with store.writer("img-3") as writer:
+        writer.write(b"data")
+        assert store.busy("img-3")
+        writer.commit()
+        assert store.busy("img-3")  # until the caller has recorded the data
+    assert not store.busy("img-3") and store.exists("img-3")
+
+
+def test_leaving_the_block_without_commit_discards_the_data(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.writer("img-4") as writer:
+        writer.write(b"data")
+        raise RuntimeError("client went away")
+    assert not store.exists("img-4") and not store.busy("img-4")
+
+
+def test_partials_without_a_live_writer_are_cleaned(tmp_path: Path) -> None:
+    store = FilesystemStore("file", tmp_path)
+    dead = tmp_path / ".img-5.abc.part"  # a killed process's: nobody holds its lock
+    dead.write_bytes(b"partial")
+    with store.writer("img-6") as live:
+        live.write(b"arriving")
+        assert store.busy("img-6") and not store.busy("img-5")
+        assert store.clean_partials() == [dead.name]
+        assert [p.name for p in tmp_path.iterdir() if "img-6" in p.name] != []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reserve_is_taken_off_free_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(filesystem, "_disk_free", lambda path: 100)
+    assert FilesystemStore("file", tmp_path, reserve_bytes=30).free_bytes() == 70
+    assert FilesystemStore("file", tmp_path, reserve_bytes=300).free_bytes() == 0

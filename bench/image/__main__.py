@@ -1,0 +1,7 @@
+"""`python -m bench.image`."""
+
+import sys
+
+from bench.image.run import main
+
+sys.exit(main())
