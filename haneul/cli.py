@@ -129,6 +129,13 @@ INSTALLER_COMMANDS = {
     "attach": "follow a deployment run (default: the latest)",
 }
 
+# Commands of the terminal UI (tui/, Textual): also loaded only when run. A bare `haneul`
+# opens the TUI too.
+TUI_COMMANDS = {
+    "manage": "manage a cloud in the terminal UI ([--cloud NAME] [--readonly])",
+    "install": "install a cloud with the terminal UI's wizard ([-i INVENTORY])",
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="haneul", description=__doc__)
@@ -173,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_ in INSTALLER_COMMANDS.items():
         sub.add_parser(name, help=help_)
     sub.add_parser("daemon", help="supervise a service where there is no systemd")
+    for name, help_ in TUI_COMMANDS.items():
+        sub.add_parser(name, help=help_)
 
     p = runtime_cmd("token-rotate", "rotate the token keys (run on one node, then sync)")
     p.set_defaults(func=cmd_token_rotate)
@@ -188,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         from haneul.daemon import main as daemon_main
 
         return daemon_main(argv[1:])
+    if not argv or argv[0] in TUI_COMMANDS:
+        from tui.app import main as tui_main
+
+        return tui_main(argv)
     if argv[:1] and argv[0] in INSTALLER_COMMANDS:
         from installer.cli import main as installer_main
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,9 @@ def execute(run: Run) -> int:
                                   reporter=run, extravars={**variables, **extra,
                                                            **info.extravars},
                                   limit=info.limit, check=info.check,
-                                  should_cancel=lambda: cancelled)
+                                  should_cancel=lambda: cancelled,
+                                  # The worker's stdout is the run's ansible.log.
+                                  output=sys.stdout)
             if result.rc != 0 or result.status != "successful":
                 status, rc = ("canceled" if cancelled else "failed"), result.rc or 1
                 break

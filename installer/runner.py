@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from installer.events import Event, HostResult, from_runner
 
@@ -44,14 +44,19 @@ def _environment(playbook_dir: Path) -> dict[str, str]:
 def run_playbook(playbook_dir: Path, playbook: str, inventory: Path, run_dir: Path,
                  reporter: Reporter, extravars: dict[str, Any] | None = None,
                  limit: str | None = None, check: bool = False,
-                 should_cancel: Callable[[], bool] | None = None) -> PlaybookRun:
-    """Run one playbook to the end, reporting as it goes; the artifacts stay in run_dir."""
+                 should_cancel: Callable[[], bool] | None = None,
+                 output: TextIO | None = None) -> PlaybookRun:
+    """Run one playbook to the end, reporting as it goes; the artifacts stay in run_dir.
+    Ansible's own display goes to ``output`` as it is produced (the run's full log)."""
     import ansible_runner
 
     failures = 0
 
     def on_event(raw: dict[str, Any]) -> bool:
         nonlocal failures
+        if output is not None and raw.get("stdout"):
+            output.write(str(raw["stdout"]) + "\n")
+            output.flush()
         event = from_runner(raw)
         if event is not None:
             if isinstance(event, HostResult) and event.status in ("failed", "unreachable"):

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,10 +85,12 @@ class Run:
             return []
         return [from_json(line) for line in self.events_file.read_text().splitlines() if line]
 
-    def follow(self, poll: float = 0.2) -> Iterator[Event]:
-        """Every event of the run, old ones first, until the run finishes or dies."""
+    def follow(self, poll: float = 0.2,
+               stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+        """Every event of the run, old ones first, until the run finishes or dies, or
+        ``stop()`` says the follower is leaving (the run itself goes on)."""
         offset = 0
-        while True:
+        while not stop():
             finished = False
             if self.events_file.exists():
                 with self.events_file.open() as src:

@@ -52,6 +52,8 @@ def test_a_detached_run_goes_on_and_can_be_attached(runs_env: dict[str, str]) ->
     followed = haneul(runs_env, "attach")
     assert followed.returncode == 0, followed.stdout
     assert "aio: ok=" in followed.stdout and "successful in" in followed.stdout
+    # The run keeps Ansible's whole display too, for when the summary is not enough.
+    assert "PLAY RECAP" in list_runs()[-1].log_file.read_text()
 
 
 def test_a_killed_run_is_reported_interrupted(runs_env: dict[str, str]) -> None:

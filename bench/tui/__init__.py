@@ -1,0 +1,1 @@
+"""Input-to-repaint latency of the TUI's manage mode."""

@@ -1,0 +1,7 @@
+"""`python -m bench.tui`."""
+
+import sys
+
+from bench.tui.run import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Manage mode: the cloud's resources in tables, through openstacksdk (never runtime/)."""

@@ -1,0 +1,1 @@
+"""Screens of manage mode: each owns one flow."""

@@ -1,0 +1,1 @@
+"""Widgets of manage mode: presentation only."""
