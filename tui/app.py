@@ -70,6 +70,12 @@ class HaneulApp(App[None]):
         else:
             self.open_manage()
 
+    def on_install_finished(self, message: Any) -> None:
+        """The install wizard's hand-over (tui.install.messages.InstallFinished, imported
+        only with install mode): manage the cloud it has just deployed."""
+        self.open_manage(message.cloud,
+                         Path(message.clouds_yaml) if message.clouds_yaml else None)
+
     def open_manage(self, cloud: str | None = None, clouds_yaml: Path | None = None) -> None:
         """Route to manage mode (also what install mode calls once a cloud is up)."""
         from tui.manage.screens.manage import ManageScreen

@@ -120,13 +120,13 @@ async def test_refresh_keeps_the_selection_and_scroll_when_rows_move() -> None:
         assert table.scroll_y == scroll + 1
 
 
-async def test_install_mode_can_hand_over_to_manage_mode(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tui.install.app", None)
+async def test_install_mode_hands_over_to_manage_mode_when_the_wizard_is_done() -> None:
+    from tui.install.messages import InstallFinished
+
     app = HaneulApp("install", source=demo.source())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.open_manage()
+        app.post_message(InstallFinished(cloud="haneul"))
         await until(pilot, lambda: isinstance(app.screen, ManageScreen) and
                     app.manage.loaded, "manage mode")
         assert len(app.screen_stack) == 2
