@@ -1,0 +1,7 @@
+"""`python -m bench.deploy`."""
+
+import sys
+
+from bench.deploy.run import main
+
+sys.exit(main())
