@@ -117,6 +117,10 @@ def cmd_agent(args: argparse.Namespace) -> int:
         from runtime.compute.agent import run
 
         return run(config)
+    if args.role == "network":
+        from runtime.network.agent import run as run_network
+
+        return run_network(config)
     raise SystemExit(f"unknown agent {args.role}")
 
 
@@ -173,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bootstrap)
 
     p = runtime_cmd("agent", "run a node agent that converges this host on the controller")
-    p.add_argument("role", choices=["compute"], help="which agent")
+    p.add_argument("role", choices=["compute", "network"], help="which agent")
     p.set_defaults(func=cmd_agent)
 
     # Parsed by their own packages (see main), listed here for --help.

@@ -221,3 +221,12 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Generation(Base):
+    """One row: a counter every network write moves on, so the agents' long-polls
+    notice any change (from any API process) by comparing one number."""
+
+    __tablename__ = "network_generation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,6 +23,41 @@ class NetworkQuotaSettings(BaseModel):
         100, ge=-1, description="Security group rules a project may have.")
 
 
+class NetworkAgentSettings(BaseModel):
+    """`haneul agent network` on one host (TOML table [network.agent])."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str | None = Field(
+        None, description="Name of this host in port bindings; default: the hostname.")
+    controller_url: str | None = Field(
+        None, description="Base URL of the controller's API; default: public_url.")
+    local_ip: str | None = Field(
+        None, description="This host's tunnel address: VXLAN packets leave from it and "
+        "other hosts send theirs to it. Unset: this host joins no VXLAN network.")
+    vxlan_port: int = Field(4789, ge=1, le=65535, description="UDP port of VXLAN.")
+    physical_interface_mappings: dict[str, str] = Field(
+        default_factory=dict, description="Physical network name to the interface of this "
+        "host that carries it (flat networks are bridged onto it, so it must be an "
+        "interface without addresses of its own, dedicated to that network).")
+    dhcp: bool = Field(True, description="Run DHCP servers (dnsmasq) for networks "
+                       "scheduled to this host (a DHCP agent).")
+    l3: bool = Field(True, description="Run routers scheduled to this host (an L3 agent).")
+    metadata: bool = Field(True, description="Serve 169.254.169.254 inside the router and "
+                           "DHCP namespaces, forwarding to the controller.")
+    poll_timeout: float = Field(25.0, gt=0, description="Seconds of one long-poll.")
+    heartbeat_interval: float = Field(
+        10.0, gt=0, description="Seconds between the agent's reports (keep well under "
+        "agent_down_time).")
+    resync_interval: float = Field(
+        30.0, gt=0, description="Seconds between full passes even without news.")
+    state_dir: str | None = Field(
+        None, description="Where dnsmasq files and pid files live; default: "
+        "STATE_DIR/network-agent.")
+    dnsmasq: str = Field("dnsmasq", description="The dnsmasq program.")
+    dhcp_lease_time: int = Field(86400, ge=120, description="DHCP lease time in seconds.")
+
+
 class NetworkSettings(BaseModel):
     """Neutron: tenant network segmentation, MTUs, MAC addresses, DNS and quotas."""
 
@@ -74,6 +109,9 @@ class NetworkSettings(BaseModel):
         1000, ge=1, description="Largest page a list returns, whatever limit asks for.")
     max_request_body_size: int = Field(
         114_688, description="Largest JSON request body in bytes.")
+    agent: NetworkAgentSettings = Field(
+        default_factory=lambda: NetworkAgentSettings(),
+        description="The network agent of this host (TOML table [network.agent]).")
     quota: NetworkQuotaSettings = Field(
         default_factory=lambda: NetworkQuotaSettings(),
         description="Default quotas (TOML table [network.quota]).")

@@ -73,8 +73,8 @@ def test_every_deployed_service_answers_the_real_cli(deployed: Deployment) -> No
     services = json.loads(deployed.openstack("compute", "service", "list", "-f", "json"))
     assert any(s["Binary"] == "nova-compute" and s["State"] == "up" for s in services)
     server = json.loads(deployed.openstack(
-        "server", "create", "--image", "haneul-test", "--flavor", "m1.tiny", "--wait",
-        "aio-e2e", "-f", "json"))
+        "server", "create", "--image", "haneul-test", "--flavor", "m1.tiny", "--nic", "none",
+        "--wait", "aio-e2e", "-f", "json"))
     assert server["status"] == "ACTIVE"
     deployed.openstack("server", "delete", "--wait", server["id"])
     clouds = deployed.base / "clouds.yaml"

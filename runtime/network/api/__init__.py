@@ -12,7 +12,7 @@ from runtime.network.errors import error_body
 from runtime.network.service import Network
 
 AREAS = ("discovery", "extensions", "resources", "router_actions", "tags", "quotas",
-         "zones", "service_providers", "internal")
+         "zones", "service_providers", "internal", "internal_metadata")
 
 
 def build(runtime: Runtime) -> Starlette:

@@ -67,6 +67,14 @@ def delete(s: Session, ctx: Context, agent: m.Agent) -> None:
     s.delete(agent)
 
 
+def find(s: Session, body: Any) -> m.Agent | None:
+    """The agent a report is about, if it registered before."""
+    if not isinstance(body, dict) or "agent_type" not in body or "host" not in body:
+        return None
+    return s.scalar(select(m.Agent).where(m.Agent.agent_type == str(body["agent_type"]),
+                                          m.Agent.host == str(body["host"])))
+
+
 def report(s: Session, body: Any) -> m.Agent:
     """An agent's periodic report: registers it on first sight, then refreshes it."""
     if not isinstance(body, dict):
@@ -111,7 +119,13 @@ def availability_zones(svc: Network, s: Session) -> list[dict[str, Any]]:
 def secret(svc: Network) -> str:
     if svc.settings.agent_secret:
         return svc.settings.agent_secret
-    path = Path(svc.config.state_dir) / SECRET_FILE
+    return load_or_create_secret(Path(svc.config.state_dir))
+
+
+def load_or_create_secret(state_dir: Path) -> str:
+    """The shared secret kept in STATE_DIR (the controller and an agent on the same
+    machine both create it on first use; the first one wins)."""
+    path = state_dir / SECRET_FILE
     try:
         return path.read_text().strip()
     except FileNotFoundError:

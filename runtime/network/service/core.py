@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from runtime.common import policy
@@ -30,6 +31,38 @@ class Standard(Protocol):
     updated_at: datetime
 
 
+class Waiters:
+    """Wakes this process's long-polling agents after a write; writes by other API
+    processes are seen by polling the generation (see :meth:`Network.wait_for_change`)."""
+
+    def __init__(self) -> None:
+        self._events: set[asyncio.Event] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self) -> asyncio.Event:
+        self._loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        self._events.add(event)
+        return event
+
+    def discard(self, event: asyncio.Event) -> None:
+        self._events.discard(event)
+
+    def notify(self) -> None:
+        loop = self._loop
+        if loop is None or not self._events:
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for event in list(self._events):
+            if running is loop:
+                event.set()
+            else:
+                loop.call_soon_threadsafe(event.set)
+
+
 class Network:
     """One per app: the database, the settings and where the API is published."""
 
@@ -38,16 +71,55 @@ class Network:
         self.config = config
         self.settings: NetworkSettings = config.network
         self.base_url = config.public_url + "/networking"
+        self.waiters = Waiters()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, bump: bool = True) -> Iterator[Session]:
+        """A write transaction. Unless ``bump`` is false (an agent's heartbeat or status
+        report, which changes nothing an agent builds), it moves the generation on in the
+        same transaction and wakes the long-polling agents once it commits."""
         with self.db.session() as s:
             yield s
+            if bump:
+                _bump_generation(s)
+        if bump:
+            self.waiters.notify()
+
+    def generation(self) -> int:
+        with self.read() as s:
+            value = s.scalar(select(m.Generation.value).where(m.Generation.id == 1))
+        return int(value or 0)
+
+    async def wait_for_change(self, since: int, timeout: float) -> int:
+        """The generation once it differs from ``since``, or at ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        event = self.waiters.add()
+        try:
+            while True:
+                event.clear()
+                current = self.generation()
+                remaining = deadline - loop.time()
+                if current != since or remaining <= 0:
+                    return current
+                # Other API processes' writes only show in the database: look again at
+                # least twice a second.
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(0.5, remaining))
+        finally:
+            self.waiters.discard(event)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self.db.reader() as s:
             yield s
+
+
+def _bump_generation(s: Session) -> None:
+    done = s.execute(update(m.Generation).where(m.Generation.id == 1)
+                     .values(value=m.Generation.value + 1))
+    if not getattr(done, "rowcount", 1):  # a schema made by create_all (tests): no row yet
+        s.add(m.Generation(id=1, value=1))
 
 
 def new_id() -> str:
