@@ -80,4 +80,14 @@ RULES: dict[str, Rule] = {
     "usage:audit": admin,
     "server_groups:read": project_reader,
     "server_groups:write": project_writer,
+    "servers:ips": project_reader,
+    "servers:inject_network_info": admin,
+    "servers:interfaces:read": project_reader,
+    "servers:interfaces:write": project_writer,
+    "servers:security_groups:read": project_reader,
+    "servers:security_groups:write": project_writer,
+    # Nova's proxies to the network service (os-networks, os-security-groups,
+    # os-floating-ips): the network service's own policy decides the rest.
+    "network_proxy:read": project_reader,
+    "network_proxy:write": project_writer,
 }

@@ -154,6 +154,81 @@ def flavor_create(data: Mapping[str, Any], with_description: bool) -> dict[str, 
     }
 
 
+@dataclass(frozen=True)
+class NicRequest:
+    """One entry of a server's ``networks``: a network (maybe with a fixed IP), or a
+    port that already exists."""
+
+    network_id: str | None = None
+    port_id: str | None = None
+    fixed_ip: str | None = None
+    tag: str | None = None
+
+
+def nic_request(entry: Any, version_at_least: Any) -> NicRequest:
+    """Nova's checks and messages for one ``networks`` entry."""
+    if not isinstance(entry, dict):
+        raise invalid("networks", entry, f"{entry!r} is not of type 'object'")
+    only(entry, ("uuid", "port", "fixed_ip", "tag") if version_at_least("2.32")
+         else ("uuid", "port", "fixed_ip"))
+    fixed = entry.get("fixed_ip")
+    if fixed is not None:
+        try:
+            fixed = str(ipaddress.ip_address(fixed))
+        except ValueError:
+            raise invalid("networks/fixed_ip", fixed, f"{fixed!r} is not a 'ipv4'") from None
+    port = entry.get("port")
+    if port is not None and (not isinstance(port, str) or not uuid_like(port)):
+        raise invalid("networks/port", port, f"{port!r} is not a 'uuid'")
+    tag = entry.get("tag")
+    if port:
+        if fixed is not None:
+            raise BadRequest(f"Specified Fixed IP '{fixed}' cannot be used with port "
+                             f"'{port}': the two cannot be specified together.")
+        return NicRequest(port_id=port, tag=tag)
+    if "uuid" not in entry:
+        raise BadRequest("Bad network format: missing 'uuid'")
+    network = entry["uuid"]
+    if not isinstance(network, str) or not uuid_like(network):
+        raise BadRequest(f"Bad networks format: network uuid is not in proper format "
+                         f"({network})")
+    return NicRequest(network_id=network, fixed_ip=fixed, tag=tag)
+
+
+def server_networks(data: Mapping[str, Any],
+                    version_at_least: Any) -> str | list[NicRequest] | None:
+    """The ``networks`` of a server create: 2.37 made it required and added the
+    "auto" and "none" words; before, leaving it out means "auto"."""
+    if "networks" not in data:
+        if version_at_least("2.37"):
+            raise invalid("networks", None, "'networks' is a required property")
+        return None
+    raw = data["networks"]
+    if raw in ("auto", "none"):
+        return str(raw)
+    if not isinstance(raw, list):
+        raise invalid("networks", raw, "must be 'auto', 'none' or a list")
+    return [nic_request(entry, version_at_least) for entry in raw]
+
+
+def security_group_names(raw: Any) -> list[str] | None:
+    """``security_groups``: ``[{"name": ...}]``; repeated names count once."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise invalid("security_groups", raw, f"{raw!r} is not of type 'array'")
+    names: list[str] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise invalid("security_groups", item, f"{item!r} is not of type 'object'")
+        only(item, ("name",))
+        name = string(item, "name", required=True, min_len=1)
+        assert name is not None
+        if name not in names:
+            names.append(name)
+    return names
+
+
 @dataclass
 class ServerRequest:
     """A validated server create request (names and ids, not yet looked up)."""
@@ -166,7 +241,10 @@ class ServerRequest:
     metadata: dict[str, str] = field(default_factory=dict)
     config_drive: bool = False
     availability_zone: str | None = None
-    networks: str | list[Any] = "auto"
+    # "auto", "none", a list of NicRequest, or None when not given (before 2.37).
+    networks: str | list[NicRequest] | None = None
+    # Security group names (or ids); None when not given: the project's default.
+    security_groups: list[str] | None = None
     description: str | None = None
     min_count: int = 1
     max_count: int = 1
@@ -211,18 +289,8 @@ def server_create(body: Mapping[str, Any], version_at_least: Any) -> ServerReque
         except (binascii.Error, ValueError):
             raise invalid("user_data", user_data, "User data needs to be valid base 64.")\
                 from None
-    networks: str | list[Any] = "auto"
-    if "networks" in data:
-        raw = data["networks"]
-        if raw in ("auto", "none") or (isinstance(raw, list) and not version_at_least("2.37")):
-            networks = raw
-        elif isinstance(raw, list):
-            raise BadRequest("Networks other than 'none' and 'auto' need the network "
-                             "service, which this cloud does not run yet.")
-        else:
-            raise invalid("networks", raw, "must be 'auto', 'none' or a list")
-    elif version_at_least("2.37"):
-        raise invalid("networks", None, "'networks' is a required property")
+    networks = server_networks(data, version_at_least)
+    groups = security_group_names(data.get("security_groups"))
     min_count = integer(data, "min_count", minimum=1, default=1) or 1
     max_count = integer(data, "max_count", minimum=1, default=min_count) or min_count
     if min_count > max_count:
@@ -241,6 +309,7 @@ def server_create(body: Mapping[str, Any], version_at_least: Any) -> ServerReque
         config_drive=config_drive not in (False, None, "", "false", "False"),
         availability_zone=string(data, "availability_zone", nullable=True),
         networks=networks,
+        security_groups=groups,
         description=string(data, "description", max_len=255, nullable=True),
         min_count=min_count, max_count=max_count,
         tags=[check_tag(t) for t in tags],

@@ -41,6 +41,7 @@ class VmState(StrEnum):
 
 class TaskState(StrEnum):
     SCHEDULING = "scheduling"
+    NETWORKING = "networking"  # the server's ports are being made and bound
     SPAWNING = "spawning"
     REBOOTING = "rebooting"
     REBOOTING_HARD = "rebooting_hard"
@@ -82,6 +83,7 @@ RUNNING, SHUTDOWN, PAUSED, SUSPENDED, ABSENT, KEEP = (
 
 _TASK_TARGET: dict[TaskState, str] = {
     T.SCHEDULING: KEEP,
+    T.NETWORKING: KEEP,
     T.SPAWNING: RUNNING,
     T.REBOOTING: RUNNING,
     T.REBOOTING_HARD: RUNNING,

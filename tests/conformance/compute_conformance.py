@@ -4,9 +4,11 @@
         [--dir DIR] [-- RUN_TEMPEST_ARGS...]
 
 Starts libvirtd and virtlogd when none answers (stopped again by PID), serves identity,
-image and compute from DIR (default /tmp/haneul-compute-conformance, wiped first) with
-a compute agent on this host, uploads haneul-test twice (Tempest's image_ref and
-image_ref_alt; kernel and ramdisk shared), makes two small flavors, writes the
+image, compute and network from DIR (default /tmp/haneul-compute-conformance, wiped
+first) with a compute agent on this host, uploads haneul-test twice (Tempest's image_ref and
+image_ref_alt; kernel and ramdisk shared), makes two small flavors and DevStack's
+networks (a shared ``private`` one for Tempest's servers, an external ``public`` one
+and a router between them), writes the
 tempest.conf options below and runs run_tempest.py --service compute against the gate
 compute.txt (pass --update after -- to grow it). Everything started is stopped by PID.
 
@@ -21,6 +23,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
              "cpu_allocation_ratio = 64.0\nram_allocation_ratio = 4.0\n")
     try:
         with running_cloud(args.dir / "cloud", extra,
-                           services=("identity", "image", "compute")) as cloud:
+                           services=("identity", "image", "compute", "network")) as cloud:
             agent = subprocess.Popen([str(BIN / "haneul"), "agent", "compute", "--config",
                                       str(cloud.config)],
                                      stdout=(args.dir / "agent.log").open("ab"),
@@ -105,19 +108,54 @@ def _run(cloud: object, args: argparse.Namespace) -> int:
     for role in ("manager", "service"):
         if conn.identity.find_role(role) is None:
             conn.identity.create_role(name=role)
+    networks = _networks(conn)
     small = conn.compute.create_flavor(name="tempest-1", ram=256, vcpus=1, disk=1)
     alt = conn.compute.create_flavor(name="tempest-2", ram=384, vcpus=1, disk=2)
     sets = {"compute.image_ref": first, "compute.image_ref_alt": second,
             "compute.flavor_ref": small.id, "compute.flavor_ref_alt": alt.id,
             "compute.min_microversion": "2.1", "compute.max_microversion": "2.96",
             "compute.build_timeout": "120", "service_available.glance": "True",
+            # Servers get ports from the network service (no network agent runs here,
+            # so ports stay DOWN: interface_attach, which waits for ACTIVE, stays off).
+            "service_available.neutron": "True", **networks,
             **{f"compute-feature-enabled.{k}": v for k, v in FEATURES.items()}}
     argv = [sys.executable, str(HERE / "run_tempest.py"), "--service", "compute",
             "--auth-url", cloud.auth_url, "--password", ADMIN_PASSWORD,
             "--workspace", str(args.dir / "workspace")]
     for key, value in sets.items():
         argv += ["--set", f"{key}={value}"]
-    return subprocess.run(argv + list(args.rest), check=False).returncode
+    try:
+        return subprocess.run(argv + list(args.rest), check=False).returncode
+    finally:
+        if args.driver == "libvirt":
+            _remove_bridges(conn)
+
+
+def _remove_bridges(conn: Any) -> None:
+    """No network agent runs here, so the compute agent made a bridge for each network
+    its guests used (``brq<network id[:11]>``): they go with the cloud."""
+    from pyroute2 import IPRoute
+
+    with IPRoute() as ipr:
+        for net in conn.network.networks():
+            for index in ipr.link_lookup(ifname="brq" + net.id[:11]):
+                ipr.link("del", index=index)
+
+
+def _networks(conn: Any) -> dict[str, str]:
+    """DevStack's networks: a shared ``private`` one every Tempest server is put on,
+    and an external ``public`` one for floating IPs, joined by a router."""
+    public = conn.network.create_network(name="public", is_router_external=True)
+    conn.network.create_subnet(network_id=public.id, name="public-subnet", ip_version=4,
+                               cidr="172.24.4.0/24")
+    private = conn.network.create_network(name="private", is_shared=True)
+    subnet = conn.network.create_subnet(network_id=private.id, name="private-subnet",
+                                        ip_version=4, cidr="10.0.0.0/20")
+    router = conn.network.create_router(name="router1",
+                                        external_gateway_info={"network_id": public.id})
+    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    return {"compute.fixed_network_name": "private", "network.public_network_id": public.id,
+            "network.floating_network_name": "public"}
 
 
 if __name__ == "__main__":

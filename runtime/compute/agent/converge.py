@@ -7,7 +7,8 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.compute.drivers.base import BootImage, GuestSpec
+from runtime.compute.drivers.base import BootImage, GuestSpec, Vif
+from runtime.compute.guest_image.network_data import network_data
 from runtime.compute.states import PowerState, TaskState
 
 # Nova's default for direct kernel boot when the image names no command line.
@@ -74,6 +75,23 @@ def plan(spec: dict[str, Any], actual: PowerState | None,
     return Step(kind, task, serial)
 
 
+def vifs(spec: dict[str, Any]) -> tuple[Vif, ...]:
+    return tuple(Vif(port_id=n["port_id"], network_id=n["network_id"],
+                     mac_address=n["mac_address"], mtu=int(n.get("mtu") or 1500))
+                 for n in spec.get("nics") or [])
+
+
+def replug(spec: dict[str, Any], taps: set[str] | None) -> tuple[list[Vif], list[str]]:
+    """The interfaces to attach to and detach from a guest (whose interfaces are
+    ``taps``) so that it has exactly its ports: os-interface attach and detach. Only
+    for a guest with no task under way; a guest that is not there is left to spawn."""
+    if taps is None or spec.get("task_state") is not None:
+        return [], []
+    wanted = vifs(spec)
+    names = {v.tap for v in wanted}
+    return [v for v in wanted if v.tap not in taps], sorted(taps - names)
+
+
 def boot_image(image: dict[str, Any]) -> BootImage:
     props = image.get("properties") or {}
     kernel_id = props.get("kernel_id") or None
@@ -123,4 +141,5 @@ def guest_spec(spec: dict[str, Any]) -> GuestSpec:
         image_format=boot.image_format, kernel_id=boot.kernel_id, ramdisk_id=boot.ramdisk_id,
         cmdline=boot.cmdline, config_drive=bool(spec.get("config_drive")), metadata=metadata,
         user_data=base64.b64decode(user_data) if user_data else None,
-        network_data=None, rescue=rescue)
+        network_data=network_data(spec["nics"]) if spec.get("nics") else None,
+        rescue=rescue, vifs=vifs(spec))

@@ -21,7 +21,7 @@ from typing import Any
 
 from runtime.compute.agent import converge
 from runtime.compute.agent.controller import ControllerClient, ControllerError
-from runtime.compute.drivers.base import ComputeDriver, GuestError
+from runtime.compute.drivers.base import ComputeDriver, GuestError, Vif
 from runtime.compute.states import PowerState
 
 log = logging.getLogger("haneul.compute.agent")
@@ -48,6 +48,8 @@ class Agent:
         self._desired: list[dict[str, Any]] | None = None
         self._busy: set[str] = set()
         self._done: dict[str, tuple[str, int]] = {}
+        # Interface changes that failed, by server: not retried until they change.
+        self._replug_failed: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._console: dict[str, int] = {}
         self._last_heartbeat = 0.0
         self._threads: list[threading.Thread] = []
@@ -139,7 +141,8 @@ class Agent:
                     continue
             step = converge.plan(spec, actual.get(server_id), self._done.get(server_id))
             if step.kind == converge.OBSERVE:
-                self._observe(spec, actual.get(server_id))
+                if not self._maybe_replug(spec, actual.get(server_id) is not None):
+                    self._observe(spec, actual.get(server_id))
                 continue
             with self._lock:
                 self._busy.add(server_id)
@@ -247,6 +250,35 @@ class Agent:
             disk_format = self.driver.snapshot(server_id, path)
             self.controller.upload_snapshot(server_id, path, disk_format,
                                             int(spec.get("task_serial", 0)))
+
+    def _maybe_replug(self, spec: dict[str, Any], exists: bool) -> bool:
+        """Hand interface changes of a settled guest to the pool; whether there were."""
+        server_id = spec["id"]
+        attach, detach = converge.replug(
+            spec, self.driver.interfaces(server_id) if exists else None)
+        key = (tuple(v.tap for v in attach), tuple(detach))
+        if not (attach or detach) or self._replug_failed.get(server_id) == key:
+            return False
+        with self._lock:
+            self._busy.add(server_id)
+        self._pool.submit(self._replug, server_id, attach, detach)
+        return True
+
+    def _replug(self, server_id: str, attach: list[Vif], detach: list[str]) -> None:
+        """Hot-plug the ports a server gained, unplug the ones it lost."""
+        try:
+            for tap in detach:
+                self.driver.detach_interface(server_id, tap)
+            for vif in attach:
+                self.driver.attach_interface(server_id, vif)
+            self._replug_failed.pop(server_id, None)
+        except Exception:
+            log.exception("could not change the interfaces of %s", server_id)
+            self._replug_failed[server_id] = (tuple(v.tap for v in attach), tuple(detach))
+        finally:
+            with self._lock:
+                self._busy.discard(server_id)
+            self._wake.set()
 
     def _remove_orphan(self, server_id: str) -> None:
         try:

@@ -26,6 +26,8 @@ AREAS = (
     "keypairs",
     "servers",
     "server_actions",
+    "interfaces",
+    "network_proxies",
     "server_lifecycle",
     "admin_actions",
     "server_meta",
@@ -90,7 +92,15 @@ def build(runtime: Runtime) -> Any:
 
         return ImageClient(svc)
 
-    comp = Compute(runtime.db, runtime.config, images)
+    def network() -> Any:
+        svc = runtime.state.get("network")
+        if svc is None:
+            return None
+        from runtime.network.client import NetworkClient
+
+        return NetworkClient(svc)
+
+    comp = Compute(runtime.db, runtime.config, images, network)
     runtime.state["compute"] = comp
     router = ApiRouter()
     for area in AREAS:

@@ -70,7 +70,7 @@ async def servers(request: Request) -> Response:
     generation = await comp.wait_for_change(host, since, wait) if wait else \
         comp.generation(host)
     with comp.read() as s:
-        specs = agents.desired(s, host)
+        specs = agents.desired(comp, s, host)
     return json_response({"generation": generation, "servers": specs})
 
 

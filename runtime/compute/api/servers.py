@@ -22,7 +22,7 @@ from runtime.compute.api.common import (
     member,
 )
 from runtime.compute.api.views import Prefetched, action_view, detail_view, index_view
-from runtime.compute.service import listing, servers
+from runtime.compute.service import listing, networking, servers
 from runtime.compute.service.core import get_server
 
 router = ApiRouter()
@@ -36,7 +36,8 @@ async def _list(request: Request, detail: bool) -> Response:
     comp = compute(request)
     page = page_params(request.query_params, comp.settings.list_max_limit)
     with comp.read() as s:
-        rows = listing.listing(s, ctx, request.query_params, everyone)
+        rows = listing.listing(s, ctx, request.query_params, everyone,
+                               lambda ids: networking.fixed_addresses(comp, ids))
         chunk, marker = paginate(rows, page, lambda r: r.id)
         pre = Prefetched.load(request, s, chunk) if detail else None
         items = [detail_view(request, s, r, pre=pre) if detail else index_view(request, r)
@@ -73,7 +74,7 @@ async def create(request: Request) -> Response:
         "id": first.id,
         "links": link(request, f"/servers/{first.id}"),
         "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": "default"}],
+        "security_groups": [{"name": n} for n in req.security_groups or ["default"]],
         # Nova returns an admin password it may set in the guest; Haneul's guests take
         # their keys from the config drive instead, so this one is only a placeholder.
         "adminPass": secrets.token_urlsafe(9),

@@ -19,7 +19,7 @@ from runtime.compute import models as m
 from runtime.compute import states
 from runtime.compute.api.common import at_least, compute, link
 from runtime.compute.policies import RULES
-from runtime.compute.service import groups, scheduler
+from runtime.compute.service import groups, networking, scheduler
 
 
 def iso(value: datetime | None) -> str | None:
@@ -93,6 +93,7 @@ class Prefetched:
 
     tags: dict[str, list[str]] = field(default_factory=dict)
     host_status: dict[str, str] = field(default_factory=dict)
+    nics: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, request: Request, s: Session, servers: Sequence[m.Server]) -> Prefetched:
@@ -108,6 +109,7 @@ class Prefetched:
         for svc in s.scalars(select(m.Service).where(m.Service.binary == "nova-compute")):
             out.host_status[svc.host] = ("MAINTENANCE" if svc.disabled else "UP") \
                 if scheduler.is_up(svc, settings) else "DOWN"
+        out.nics = networking.nics_of(compute(request), ids)
         return out
 
 
@@ -129,6 +131,10 @@ def action_view(request: Request, s: Session, server: m.Server,
     view = detail_view(request, s, server, show=at_least(request, "2.71"))
     if not at_least(request, "2.75"):
         view = {k: v for k, v in view.items() if not k.startswith(_EXTENSION_KEYS)}
+        # ...and addresses without their OS-EXT-IPS type and MAC address.
+        view["addresses"] = {net: [{"version": a["version"], "addr": a["addr"]}
+                                   for a in entries]
+                             for net, entries in view["addresses"].items()}
     if rebuild and at_least(request, "2.54"):
         view["key_name"] = server.key_name
     if rebuild and at_least(request, "2.57"):
@@ -143,6 +149,9 @@ def detail_view(request: Request, s: Session, server: m.Server, show: bool = Fal
     ctx = context(request)
     admin = allowed(ctx, "servers:extended")
     status = states.server_status(server.vm_state, server.task_state)
+    found = pre.nics.get(server.id, []) if pre is not None else \
+        networking.nics_of(compute(request), [server.id])[server.id]
+    nics = networking.ordered(found, server.extra.get("ports") or [])
     view: dict[str, Any] = {
         "id": server.id,
         "name": server.name,
@@ -157,7 +166,7 @@ def detail_view(request: Request, s: Session, server: m.Server, show: bool = Fal
         "flavor": _flavor(request, server),
         "created": iso(server.created_at),
         "updated": iso(server.updated_at),
-        "addresses": {},
+        "addresses": networking.addresses(nics),
         "accessIPv4": server.access_ipv4 or "",
         "accessIPv6": server.access_ipv6 or "",
         "links": link(request, f"/servers/{server.id}"),
@@ -172,10 +181,13 @@ def detail_view(request: Request, s: Session, server: m.Server, show: bool = Fal
         "OS-EXT-STS:vm_state": server.vm_state,
         "OS-EXT-STS:power_state": server.power_state,
         "os-extended-volumes:volumes_attached": [],
-        # Security groups come with the network service; until then every server is in
-        # its project's default group, as Nova shows a server without ports.
-        "security_groups": [{"name": "default"}],
     }
+    # The groups of the server's ports, left out when they have none (as Nova does);
+    # without a network service, the project's default group.
+    sec_groups = networking.security_group_names(nics) if compute(request).network() \
+        else [{"name": "default"}]
+    if sec_groups:
+        view["security_groups"] = sec_groups
     if admin:
         view["OS-EXT-SRV-ATTR:host"] = server.host
         view["OS-EXT-SRV-ATTR:hypervisor_hostname"] = server.node

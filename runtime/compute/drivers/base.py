@@ -49,6 +49,25 @@ class BootImage:
 
 
 @dataclass(frozen=True)
+class Vif:
+    """A guest's network interface: a tap on its network's Linux bridge. The names
+    are the network agent's (it creates and adopts the same bridges and taps)."""
+
+    port_id: str
+    network_id: str
+    mac_address: str
+    mtu: int = 1500
+
+    @property
+    def bridge(self) -> str:
+        return "brq" + self.network_id[:11]
+
+    @property
+    def tap(self) -> str:
+        return "tap" + self.port_id[:11]
+
+
+@dataclass(frozen=True)
 class GuestSpec:
     """One server as the hypervisor needs it."""
 
@@ -70,6 +89,7 @@ class GuestSpec:
     network_data: dict[str, Any] | None = None
     # While rescued: the image booted instead, with the server's disk as the second one.
     rescue: BootImage | None = None
+    vifs: tuple[Vif, ...] = ()
 
 
 class ComputeDriver(ABC):
@@ -152,6 +172,18 @@ class ComputeDriver(ABC):
     def console_endpoint(self, server_id: str) -> tuple[str, int] | None:
         """Where the guest's interactive serial console listens (TCP), if anywhere."""
         return None
+
+    def interfaces(self, server_id: str) -> set[str] | None:
+        """The tap names of the guest's network interfaces (None: no such guest)."""
+        return None
+
+    def attach_interface(self, server_id: str, vif: Vif) -> None:
+        """Plug ``vif`` into the guest, running or not, and keep it in its definition."""
+        raise GuestError("this hypervisor driver cannot attach interfaces")
+
+    def detach_interface(self, server_id: str, tap: str) -> None:
+        """Unplug the interface on tap ``tap`` from the guest and its definition."""
+        raise GuestError("this hypervisor driver cannot detach interfaces")
 
     def power_state(self, server_id: str) -> PowerState | None:
         """The guest's power state, or None when there is no such guest."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from runtime.compute.drivers.base import (
@@ -15,6 +15,7 @@ from runtime.compute.drivers.base import (
     GuestSpec,
     HostResources,
     ImageFetcher,
+    Vif,
 )
 from runtime.compute.guest_image.banner import format_banner
 from runtime.compute.states import PowerState
@@ -25,6 +26,10 @@ class FakeGuest:
     spec: GuestSpec
     power: PowerState
     console: FakeSerial | None = None
+    vifs: dict[str, Vif] = field(default_factory=dict)  # by tap name
+
+    def plug_all(self) -> None:
+        self.vifs = {v.tap: v for v in self.spec.vifs}
 
 
 class FakeSerial:
@@ -100,6 +105,7 @@ class FakeDriver(ComputeDriver):
             guest = self._guests.get(spec.server_id)
             if guest is None:
                 guest = self._guests[spec.server_id] = FakeGuest(spec, PowerState.SHUTDOWN)
+                guest.plug_all()
             if start and guest.power != PowerState.RUNNING:
                 self._boot(guest)
 
@@ -138,6 +144,7 @@ class FakeDriver(ComputeDriver):
         with self._lock:
             guest = self._get(spec.server_id)
             guest.spec = spec
+            guest.plug_all()
             guest.power = PowerState.SHUTDOWN
             if start:
                 self._boot(guest)
@@ -178,6 +185,24 @@ class FakeDriver(ComputeDriver):
                 banner = format_banner(server_id, guest.spec.hostname, []) + "\r\n"
                 guest.console = FakeSerial(banner.encode())
             return "127.0.0.1", guest.console.port
+
+    def interfaces(self, server_id: str) -> set[str] | None:
+        with self._lock:
+            guest = self._guests.get(server_id)
+            return set(guest.vifs) if guest is not None else None
+
+    def vifs(self, server_id: str) -> list[Vif]:
+        """The guest's interfaces now (for tests)."""
+        with self._lock:
+            return list(self._get(server_id).vifs.values())
+
+    def attach_interface(self, server_id: str, vif: Vif) -> None:
+        with self._lock:
+            self._get(server_id).vifs[vif.tap] = vif
+
+    def detach_interface(self, server_id: str, tap: str) -> None:
+        with self._lock:
+            self._get(server_id).vifs.pop(tap, None)
 
     def destroy(self, server_id: str) -> None:
         with self._lock:

@@ -18,7 +18,13 @@ from runtime.common.db import utcnow
 from runtime.common.errors import BadRequest
 from runtime.compute import models as m
 from runtime.compute import states
-from runtime.compute.service import instance_actions, internal_services, lifecycle, servers
+from runtime.compute.service import (
+    instance_actions,
+    internal_services,
+    lifecycle,
+    networking,
+    servers,
+)
 from runtime.compute.service.core import Compute, touch_host
 from runtime.compute.states import TaskState, VmState
 
@@ -75,9 +81,26 @@ def register(comp: Compute, s: Session, r: HostReport) -> m.Service:
     return service
 
 
-def spec(server: m.Server) -> dict[str, Any]:
-    """What the agent needs to converge one server."""
+def nic_spec(nic: Any) -> dict[str, Any]:
+    """One port as the agent plugs it and the guest's network_data.json shows it."""
     return {
+        "port_id": nic.port_id, "network_id": nic.network_id, "mac_address": nic.mac_address,
+        "mtu": nic.mtu, "vif_type": nic.vif_type,
+        "fixed_ips": [{"ip_address": ip.ip_address, "subnet_id": ip.subnet_id}
+                      for ip in nic.fixed_ips],
+        "subnets": [{"id": x.id, "cidr": x.cidr, "ip_version": x.ip_version,
+                     "gateway_ip": x.gateway_ip, "enable_dhcp": x.enable_dhcp,
+                     "ipv6_address_mode": x.ipv6_address_mode,
+                     "dns_nameservers": list(x.dns_nameservers),
+                     "host_routes": [dict(r) for r in x.host_routes]} for x in nic.subnets],
+    }
+
+
+def spec(server: m.Server, nics: list[Any] | None = None) -> dict[str, Any]:
+    """What the agent needs to converge one server."""
+    ordered = networking.ordered(nics or [], server.extra.get("ports") or [])
+    return {
+        "nics": [nic_spec(n) for n in ordered],
         "id": server.id,
         "name": server.name,
         "hostname": server.hostname,
@@ -103,9 +126,11 @@ def spec(server: m.Server) -> dict[str, Any]:
     }
 
 
-def desired(s: Session, host: str) -> list[dict[str, Any]]:
-    rows = s.scalars(select(m.Server).where(m.Server.host == host).order_by(m.Server.id))
-    return [spec(r) for r in rows]
+def desired(comp: Compute, s: Session, host: str) -> list[dict[str, Any]]:
+    rows = list(s.scalars(select(m.Server).where(m.Server.host == host)
+                          .order_by(m.Server.id)))
+    nics = networking.nics_of(comp, [r.id for r in rows])
+    return [spec(r, nics.get(r.id)) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,6 +20,11 @@ from runtime.common.context import Context
 from runtime.common.db import Database
 from runtime.common.errors import BadRequest, NotFound
 from runtime.compute import models as m
+
+log = logging.getLogger("haneul.compute")
+
+if TYPE_CHECKING:
+    from runtime.network.client import NetworkClient
 
 
 class ImageInfo(Protocol):
@@ -125,12 +131,14 @@ class Compute:
     """One per app: database access, settings, the image service and agent wake-ups."""
 
     def __init__(self, db: Database, config: Config,
-                 images: Callable[[], ImageLookup | None] | None = None) -> None:
+                 images: Callable[[], ImageLookup | None] | None = None,
+                 network: Callable[[], NetworkClient | None] | None = None) -> None:
         self.db = db
         self.config = config
         self.settings = config.compute
         self.public_url = config.public_url
         self._images = images or (lambda: None)
+        self._network = network or (lambda: None)
         self.waiters = HostWaiters()
         self._secret: str | None = None
 
@@ -140,10 +148,18 @@ class Compute:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction; long-polling agents are woken once it commits."""
+        """A write transaction; long-polling agents are woken once it commits, then
+        the work queued with :func:`after_commit` runs (calls into other services,
+        which must not wait for this transaction's SQLite write lock)."""
         with self.db.session() as s:
             yield s
+            hooks = s.info.pop(AFTER_COMMIT, [])
         self.waiters.notify()
+        for hook in hooks:
+            try:
+                hook(self)
+            except Exception:
+                log.exception("work after a compute transaction failed")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -155,6 +171,12 @@ class Compute:
         if found is None:
             raise BadRequest("The image service is not available on this API node.")
         return found
+
+    def network(self) -> NetworkClient | None:
+        """The network service, when this cloud runs it (else servers get no NICs)."""
+        if "network" not in self.config.enabled_services:
+            return None
+        return self._network()
 
     def agent_secret(self) -> str:
         """The shared secret of the internal API (config, else a file in the state dir)."""
@@ -210,6 +232,13 @@ class Compute:
 
 
 SECRET_FILE = "compute-agent.secret"
+AFTER_COMMIT = "haneul.compute.after_commit"
+
+
+def after_commit(s: Session, hook: Callable[[Compute], None]) -> None:
+    """Run ``hook`` once the transaction of ``s`` (opened by :meth:`Compute.write`)
+    has committed; errors are logged, never raised."""
+    s.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
 def load_or_create_secret(state_dir: Path) -> str:

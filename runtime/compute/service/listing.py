@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -121,10 +121,21 @@ def matches_name(pattern: str | None, name: str) -> bool:
         return pattern in name
 
 
-def listing(s: Session, ctx: Context, params: Mapping[str, str],
-            all_projects: bool) -> list[m.Server]:
-    """Matching servers in the order asked for (newest first by default). Names match
-    as regular expressions, as in Nova, which SQL cannot do: they are checked here."""
+# The fixed IP addresses of each of the given servers (from the network service).
+AddressLookup = Callable[[Sequence[str]], dict[str, list[str]]]
+
+
+def _has_address(pattern: str, family: int, addresses: list[str]) -> bool:
+    """Nova's ``ip`` / ``ip6`` filters: a regular expression on the fixed IPs."""
+    wanted = [a for a in addresses if (":" in a) == (family == 6)]
+    return any(matches_name(pattern, a) for a in wanted)
+
+
+def listing(s: Session, ctx: Context, params: Mapping[str, str], all_projects: bool,
+            addresses: AddressLookup | None = None) -> list[m.Server]:
+    """Matching servers in the order asked for (newest first by default). Names and
+    addresses match as regular expressions, as in Nova, which SQL cannot do: they are
+    checked here."""
     stmt = query(ctx, params, all_projects)
     keys = [k for k in params.get("sort_key", "").split(",") if k] or ["created_at"]
     dirs = [d for d in params.get("sort_dir", "").split(",") if d]
@@ -138,5 +149,11 @@ def listing(s: Session, ctx: Context, params: Mapping[str, str],
         column = SORT_KEYS[key]
         order.append(column.asc() if direction == "asc" else column.desc())
     order.append(m.Server.id.desc())
-    rows = s.scalars(stmt.order_by(*order))
-    return [r for r in rows if matches_name(params.get("name"), r.name)]
+    rows = [r for r in s.scalars(stmt.order_by(*order))
+            if matches_name(params.get("name"), r.name)]
+    filters = [(params[k], family) for k, family in (("ip", 4), ("ip6", 6)) if params.get(k)]
+    if filters:
+        found = addresses([r.id for r in rows]) if addresses is not None else {}
+        rows = [r for r in rows if all(_has_address(p, f, found.get(r.id, []))
+                                       for p, f in filters)]
+    return rows

@@ -4,6 +4,7 @@ and quota, schedules it to a host, and leaves it BUILD for that host's agent."""
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import secrets
 import uuid
@@ -20,11 +21,19 @@ from runtime.common.errors import ApiError, BadRequest, Conflict, NotFound
 from runtime.compute import models as m
 from runtime.compute import states
 from runtime.compute.schemas import ServerRequest
-from runtime.compute.service import flavors, groups, instance_actions, quotas, scheduler
-from runtime.compute.service.core import Compute, touch_host
+from runtime.compute.service import (
+    flavors,
+    groups,
+    instance_actions,
+    networking,
+    quotas,
+    scheduler,
+)
+from runtime.compute.service.core import Compute, after_commit, touch_host
 from runtime.compute.states import TaskState, VmState
 
 GiB = 1 << 30
+log = logging.getLogger("haneul.compute")
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ def create(comp: Compute, ctx: Context, req: ServerRequest) -> list[m.Server]:
         raise BadRequest("Block device mapping is not supported yet: imageRef is required.")
     settings = comp.settings
     reservation = "r-" + secrets.token_hex(4)
+    net_plan = networking.plan(comp, ctx, req)
+    nics = networking.requested(net_plan.nics)
     with comp.write() as s:
         try:
             flavor_row = flavors.get(s, ctx, req.flavor_ref)
@@ -131,6 +142,8 @@ def create(comp: Compute, ctx: Context, req: ServerRequest) -> list[m.Server]:
         zone, forced_host = _zone_and_host(ctx, s, comp, req.availability_zone)
         quotas.check_metadata(settings.quota, s, ctx.project_id or "", len(req.metadata))
         count = req.max_count
+        if net_plan.max_servers is not None:
+            count = max(req.min_count, min(count, net_plan.max_servers))
         try:
             quotas.check_servers(s, settings.quota, ctx.project_id or "", ctx.user_id or "",
                                  count, flavor["vcpus"], flavor["ram"])
@@ -158,18 +171,63 @@ def create(comp: Compute, ctx: Context, req: ServerRequest) -> list[m.Server]:
                 task_state=TaskState.SCHEDULING, power_state=states.PowerState.NOSTATE,
                 access_ipv4=req.access_ipv4, access_ipv6=req.access_ipv6,
                 metadata_=dict(req.metadata), reservation_id=reservation, launch_index=index,
-                extra={"image": image.__dict__, "networks": req.networks})
+                extra={"image": image.__dict__,
+                       "networks": req.networks if isinstance(req.networks, str) else
+                       ("auto" if req.networks is None else "list"),
+                       "requested_nics": nics,
+                       "security_group_ids": net_plan.security_groups})
             s.add(server)
             s.flush()
             for tag in req.tags:
                 s.add(m.ServerTag(server_id=server_id, tag=tag))
             instance_actions.record(s, ctx, server_id, "create")
             hosts = _schedule(comp, s, server, hosts, zone, forced_host, group)
+            if nics and server.host:
+                # The host's agent leaves it alone until its ports are bound.
+                server.task_state = TaskState.NETWORKING
             if group is not None:
                 s.add(m.ServerGroupMember(group_id=group.id, server_id=server_id))
                 s.flush()
             made.append(server)
-        return made
+    for server in made:
+        if server.task_state == TaskState.NETWORKING:
+            plug(comp, ctx, server, nics, net_plan.security_groups)
+    return made
+
+
+def plug(comp: Compute, ctx: Context, server: m.Server, nics: list[dict[str, Any]],
+         groups: list[str] | None) -> None:
+    """Make and bind a scheduled server's ports, then let its host spawn it; a
+    failure leaves the server in ERROR, as Nova's build does."""
+    client = comp.network()
+    assert client is not None and server.host is not None
+    error: str | None = None
+    try:
+        ports = networking.allocate(client, ctx, server.id, server.host,
+                                    server.availability_zone, nics, groups)
+    except Exception as err:  # whatever failed, the server must not stay in networking
+        ports, error = [], err.message if isinstance(err, ApiError) else str(err)
+        if not isinstance(err, ApiError):
+            log.exception("network allocation of %s failed", server.id)
+    with comp.write() as s:
+        row = s.get(m.Server, server.id)
+        if row is None or row.task_state != TaskState.NETWORKING:
+            # Deleted meanwhile: its ports go with it.
+            after_commit(s, lambda c: networking.release_server(
+                c, server.id, server.project_id, ports))
+            return
+        row.extra = {**row.extra, "ports": ports}
+        if error is None:
+            row.task_state = TaskState.SPAWNING
+        else:
+            row.vm_state = VmState.ERROR
+            row.task_state = None
+            row.fault = fault(500, f"Build of instance {server.id} aborted: Failed to "
+                              f"allocate the network(s), not rescheduling. {error}")
+            instance_actions.finish(s, server.id, server.host, error="BuildAbortException")
+        row.updated_at = utcnow()
+        touch_host(s, row.host)
+        server.task_state, server.vm_state = row.task_state, row.vm_state
 
 
 def _schedule(comp: Compute, s: Session, server: m.Server,
@@ -241,5 +299,9 @@ def delete(comp: Compute, s: Session, ctx: Context, server: m.Server) -> None:
 
 
 def remove(s: Session, server: m.Server) -> None:
+    """Forget the server; its ports are released once this transaction commits."""
+    ports = list(server.extra.get("ports") or [])
+    server_id, project = server.id, server.project_id
+    after_commit(s, lambda comp: networking.release_server(comp, server_id, project, ports))
     s.execute(sa.delete(m.ServerGroupMember).where(m.ServerGroupMember.server_id == server.id))
     s.delete(server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,13 +58,13 @@ def tiny_qcow2(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeCloud]:
+@contextmanager
+def serving(state: Path, services: tuple[str, ...]) -> Iterator[ComputeCloud]:
+    """A cloud of ``services`` with a fake compute agent and a tiny public image."""
     from runtime.compute.drivers.fake import FakeDriver
 
-    state = tmp_path_factory.mktemp("compute-cloud")
     extra = "[compute]\nservice_down_time = 30\n"
-    with running_cloud(state, extra, services=SERVICES) as cloud:
+    with running_cloud(state, extra, services=services) as cloud:
         driver = FakeDriver(state / "instances", host=HOST)
         cc = ComputeCloud(cloud, driver, start_agent(cloud, driver), "", cloud.sdk())
         try:
@@ -79,6 +80,12 @@ def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeC
             cc.agent.stop()  # the one running now: a test may have replaced it
 
 
+@pytest.fixture(scope="session")
+def compute_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeCloud]:
+    with serving(tmp_path_factory.mktemp("compute-cloud"), SERVICES) as cc:
+        yield cc
+
+
 @dataclass
 class Member:
     """A user with the member role in a project of its own (not an administrator)."""
@@ -89,15 +96,28 @@ class Member:
 
 @pytest.fixture(scope="session")
 def member(compute_cloud: ComputeCloud) -> Member:
+    return make_member(compute_cloud, "members")
+
+
+NET_SERVICES = ("identity", "image", "compute", "network")
+
+
+@pytest.fixture(scope="session")
+def net_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComputeCloud]:
+    """A cloud that also serves the network service: servers get ports."""
+    with serving(tmp_path_factory.mktemp("net-compute-cloud"), NET_SERVICES) as cc:
+        yield cc
+
+
+def make_member(cc: ComputeCloud, prefix: str) -> Member:
     import uuid
 
-    admin = compute_cloud.conn
+    admin = cc.conn
     suffix = uuid.uuid4().hex[:6]
-    project = admin.identity.create_project(name="members-" + suffix)
-    user = admin.identity.create_user(name="member-" + suffix, password="pw-pw-pw",
+    project = admin.identity.create_project(name=f"{prefix}-{suffix}")
+    user = admin.identity.create_user(name=f"{prefix}-user-{suffix}", password="pw-pw-pw",
                                       default_project_id=project.id)
     admin.identity.assign_project_role_to_user(project, user,
                                                admin.identity.find_role("member"))
-    conn = compute_cloud.cloud.sdk(username=user.name, password="pw-pw-pw",
-                                   project_name=project.name)
+    conn = cc.cloud.sdk(username=user.name, password="pw-pw-pw", project_name=project.name)
     return Member(conn, project.id)

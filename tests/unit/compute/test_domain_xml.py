@@ -85,3 +85,40 @@ def test_interactive_serial_console_keeps_the_log_file() -> None:
                                             "service": "10042", "tls": "no"}
     assert serial.find("protocol").get("type") == "raw"
     assert serial.find("log").attrib == {"file": "/i/x/console.log", "append": "on"}
+
+
+def test_each_port_is_a_virtio_tap_on_its_network_bridge() -> None:
+    from runtime.compute.drivers.base import Vif
+    from runtime.compute.drivers.libvirt.driver import _interface
+
+    vifs = (Vif("4e0a1b2c-3d4e-5f60-7182-93a4b5c6d7e8", "9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0",
+                "fa:16:3e:12:34:56", 1450),
+            Vif("11111111-2222-3333-4444-555555555555", "9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0",
+                "fa:16:3e:65:43:21", 1500))
+    dom = ET.fromstring(domain_xml(spec(interfaces=tuple(_interface(v) for v in vifs))))
+    found = dom.findall("devices/interface")
+    assert [i.get("type") for i in found] == ["bridge", "bridge"]
+    first = found[0]
+    assert first.find("mac").get("address") == "fa:16:3e:12:34:56"
+    assert first.find("source").get("bridge") == "brq9f8e7d6c-5b"
+    assert first.find("target").get("dev") == "tap4e0a1b2c-3d"
+    assert first.find("model").get("type") == "virtio"
+    assert first.find("mtu").get("size") == "1450"
+    assert found[1].find("target").get("dev") == "tap11111111-22"
+    # Linux interface names are at most 15 characters.
+    assert all(len(i.find("target").get("dev")) <= 15 for i in found)
+
+
+def test_a_guest_without_ports_has_no_interface() -> None:
+    assert ET.fromstring(domain_xml(spec())).find("devices/interface") is None
+
+
+def test_the_hot_plugged_element_is_the_one_in_the_domain() -> None:
+    from runtime.compute.drivers.libvirt.xml import Interface, interface_xml
+
+    iface = Interface(mac="fa:16:3e:00:00:01", bridge="brqabc", tap="tapdef", mtu=None)
+    alone = ET.fromstring(interface_xml(iface, ""))
+    assert alone.tag == "interface" and alone.find("mtu") is None
+    inside = ET.fromstring(domain_xml(spec(interfaces=(iface,)))).find("devices/interface")
+    assert inside is not None
+    assert [(c.tag, c.attrib) for c in alone] == [(c.tag, c.attrib) for c in inside]

@@ -26,9 +26,17 @@ from runtime.compute.drivers.base import (
     GuestSpec,
     HostResources,
     ImageFetcher,
+    Vif,
 )
-from runtime.compute.drivers.libvirt import accel, images
-from runtime.compute.drivers.libvirt.xml import NAME_PREFIX, Disk, DomainSpec, domain_xml
+from runtime.compute.drivers.libvirt import accel, bridges, images
+from runtime.compute.drivers.libvirt.xml import (
+    NAME_PREFIX,
+    Disk,
+    DomainSpec,
+    Interface,
+    domain_xml,
+    interface_xml,
+)
 from runtime.compute.states import PowerState
 
 RAW_FORMATS = {"raw", "ami", "aki", "ari", "iso"}
@@ -59,6 +67,10 @@ def _bindable(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _interface(vif: Vif) -> Interface:
+    return Interface(mac=vif.mac_address, bridge=vif.bridge, tap=vif.tap, mtu=vif.mtu)
 
 
 def _format(image_format: str) -> str:
@@ -246,10 +258,14 @@ class LibvirtDriver(ComputeDriver):
             cmdline=boot.cmdline if kernel else None,
             project_id=str(spec.metadata.get("project_id", "")),
             serial_host=self.serial_listen or "127.0.0.1",
-            serial_port=self._serial_port(spec.server_id))
+            serial_port=self._serial_port(spec.server_id),
+            interfaces=tuple(_interface(v) for v in spec.vifs))
 
     def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True) -> None:
         domain = self._prepare(spec, fetch)
+        for vif in spec.vifs:
+            # libvirt refuses to start a guest whose bridge does not exist yet.
+            bridges.ensure_bridge(vif.bridge, vif.mtu)
         with self._errors(f"cannot define guest {spec.server_id}"):
             dom = self.conn.defineXML(domain_xml(domain))
         if start and not dom.isActive():
@@ -373,6 +389,46 @@ class LibvirtDriver(ComputeDriver):
 
     def resume(self, server_id: str) -> None:
         self.power_on(server_id)
+
+    # Interfaces ----------------------------------------------------------------------
+
+    def _live_flags(self, dom: libvirt.virDomain) -> int:
+        flags = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+        if dom.isActive():
+            flags |= libvirt.VIR_DOMAIN_AFFECT_LIVE
+        return int(flags)
+
+    def _interface_xml(self, dom: libvirt.virDomain) -> dict[str, str]:
+        """The guest's ``<interface>`` elements by tap name (from its definition)."""
+        import xml.etree.ElementTree as ET
+
+        root = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        out: dict[str, str] = {}
+        for iface in root.iterfind("./devices/interface"):
+            target = iface.find("target")
+            if target is not None and target.get("dev"):
+                out[str(target.get("dev"))] = ET.tostring(iface, encoding="unicode")
+        return out
+
+    def interfaces(self, server_id: str) -> set[str] | None:
+        dom = self._domain(server_id)
+        if dom is None:
+            return None
+        with self._errors(f"cannot read the interfaces of guest {server_id}"):
+            return set(self._interface_xml(dom))
+
+    def attach_interface(self, server_id: str, vif: Vif) -> None:
+        dom = self._require(server_id)
+        bridges.ensure_bridge(vif.bridge, vif.mtu)
+        with self._errors(f"cannot attach port {vif.port_id} to guest {server_id}"):
+            dom.attachDeviceFlags(interface_xml(_interface(vif), ""), self._live_flags(dom))
+
+    def detach_interface(self, server_id: str, tap: str) -> None:
+        dom = self._require(server_id)
+        with self._errors(f"cannot detach {tap} from guest {server_id}"):
+            found = self._interface_xml(dom).get(tap)
+            if found is not None:
+                dom.detachDeviceFlags(found, self._live_flags(dom))
 
     def destroy(self, server_id: str) -> None:
         dom = self._domain(server_id)

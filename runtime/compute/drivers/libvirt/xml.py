@@ -14,6 +14,9 @@ Choices, and why:
   then written by virtlogd. No graphics element at all (``<graphics type='none'/>`` is
   refused).
 - No memory balloon or USB controller: nothing uses them and they cost boot time.
+- Each port is ``<interface type='bridge'>``: a tap named ``tap<port id[:11]>`` on the
+  network's bridge ``brq<network id[:11]>``, virtio, with the network's MTU. The names
+  are the network agent's, which plugs and filters the same devices.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ class Disk:
 
 
 @dataclass(frozen=True)
+class Interface:
+    mac: str
+    bridge: str
+    tap: str
+    mtu: int | None = None
+    model: str = "virtio"
+
+
+@dataclass(frozen=True)
 class DomainSpec:
     server_id: str
     display_name: str
@@ -58,6 +70,7 @@ class DomainSpec:
     # byte, through virtlogd); None: the console only goes to the log file.
     serial_host: str = "127.0.0.1"
     serial_port: int | None = None
+    interfaces: tuple[Interface, ...] = ()
 
 
 def _disk(d: Disk) -> str:
@@ -67,6 +80,17 @@ def _disk(d: Disk) -> str:
             f"      <source file={quoteattr(d.path)}/>\n"
             f"      <target dev={quoteattr(d.target)} bus={quoteattr(d.bus)}/>{readonly}\n"
             "    </disk>\n")
+
+
+def interface_xml(i: Interface, indent: str = "    ") -> str:
+    """One ``<interface>`` element (also what hot-plugging attaches and detaches)."""
+    mtu = f"{indent}  <mtu size='{int(i.mtu)}'/>\n" if i.mtu else ""
+    return (f"{indent}<interface type='bridge'>\n"
+            f"{indent}  <mac address={quoteattr(i.mac)}/>\n"
+            f"{indent}  <source bridge={quoteattr(i.bridge)}/>\n"
+            f"{indent}  <target dev={quoteattr(i.tap)}/>\n"
+            f"{indent}  <model type={quoteattr(i.model)}/>\n"
+            f"{mtu}{indent}</interface>\n")
 
 
 def _os(spec: DomainSpec) -> str:
@@ -132,6 +156,7 @@ def domain_xml(spec: DomainSpec) -> str:
         "  <on_crash>destroy</on_crash>\n"
         "  <devices>\n"
         + disks
+        + "".join(interface_xml(i) for i in spec.interfaces)
         + _serial(spec)
         + "    <controller type='usb' model='none'/>\n"
         "    <memballoon model='none'/>\n"
