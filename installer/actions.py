@@ -24,17 +24,20 @@ class Action:
     # Whether the action needs a --limit (which hosts to add or remove).
     needs_limit: bool = False
     destructive: bool = False
+    # Whether it installs this checkout's code on hosts (so the wheel is built first).
+    installs_code: bool = False
 
 
 ACTIONS: dict[str, Action] = {a.name: a for a in (
     Action("preflight", "check every host before anything changes",
            ("preflight.yml",), {"haneul_action": "preflight"}, preflight=False),
     Action("deploy", "install and start every enabled service (idempotent, resumable)",
-           ("site.yml",), {"haneul_action": "deploy"}),
+           ("site.yml",), {"haneul_action": "deploy"}, installs_code=True),
     Action("reconfigure", "re-render configuration and restart what changed",
-           ("site.yml",), {"haneul_action": "reconfigure"}),
+           ("site.yml",), {"haneul_action": "reconfigure"}, installs_code=True),
     Action("add-node", "deploy the hosts given with --limit and register them",
-           ("site.yml",), {"haneul_action": "deploy"}, needs_limit=True),
+           ("site.yml",), {"haneul_action": "deploy"}, needs_limit=True,
+           installs_code=True),
     Action("remove-node", "drain the hosts given with --limit, then remove Haneul from them",
            ("remove-node.yml",), {"haneul_action": "destroy"}, preflight=False,
            needs_limit=True, destructive=True),

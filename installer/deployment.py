@@ -60,9 +60,7 @@ def execute(run: Run) -> int:
     action = get_action(info.action)
     status, rc = "successful", 0
     try:
-        variables = extravars_for(Path(info.inventory),
-                                  needs_wheel=action.name not in ("preflight", "stop",
-                                                                  "destroy", "remove-node"))
+        variables = extravars_for(Path(info.inventory), needs_wheel=action.installs_code)
     except Exception as err:  # recorded as the run's failure, never lost
         run.append(HostResult(host="localhost", task="prepare the deployment",
                               status="failed", message=str(err)))

@@ -48,9 +48,15 @@ def build_wheel(cache: Path, root: Path = ROOT) -> Wheel:
     with tempfile.TemporaryDirectory(prefix="haneul-wheel-") as tmp:
         # --no-build-isolation: setuptools comes from this environment, so building
         # needs no index (deploy hosts may have none).
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                        "--no-build-isolation", "-q", "-w", tmp, str(root)],
-                       check=True, stdout=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                               "--no-build-isolation", "-q", "-w", tmp, str(root)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            # pip's own words, without its index warnings: what the operator must fix.
+            said = [line for line in done.stderr.splitlines()
+                    if line.strip() and not line.startswith("WARNING: Location")]
+            raise RuntimeError(f"building the haneul wheel from {root} failed:\n"
+                               + "\n".join(said[-15:]))
         wheel = next(Path(tmp).glob("haneul-*.whl"))
         target.mkdir(parents=True, exist_ok=True)
         final = target / wheel.name
