@@ -19,6 +19,7 @@ from runtime.common.config import Config
 from runtime.common.context import Context
 from runtime.common.db import Database
 from runtime.common.errors import BadRequest, NotFound
+from runtime.common.waiters import Waiters
 from runtime.compute import models as m
 
 log = logging.getLogger("haneul.compute")
@@ -92,41 +93,6 @@ class ImageLookup(Protocol):
         ...
 
 
-class HostWaiters:
-    """Wakes long-polling agents of this process when their host's servers change.
-
-    Other API processes' writes are seen by polling the generation (see
-    :meth:`Compute.wait_for_change`); this only makes the same-process case instant.
-    """
-
-    def __init__(self) -> None:
-        self._events: set[asyncio.Event] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def add(self) -> asyncio.Event:
-        self._loop = asyncio.get_running_loop()
-        event = asyncio.Event()
-        self._events.add(event)
-        return event
-
-    def discard(self, event: asyncio.Event) -> None:
-        self._events.discard(event)
-
-    def notify(self) -> None:
-        loop = self._loop
-        if loop is None or not self._events:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        for event in list(self._events):
-            if running is loop:
-                event.set()
-            else:
-                loop.call_soon_threadsafe(event.set)
-
-
 class Compute:
     """One per app: database access, settings, the image service and agent wake-ups."""
 
@@ -139,7 +105,7 @@ class Compute:
         self.public_url = config.public_url
         self._images = images or (lambda: None)
         self._network = network or (lambda: None)
-        self.waiters = HostWaiters()
+        self.waiters = Waiters()
         self._secret: str | None = None
 
     @property

@@ -17,6 +17,7 @@ from runtime.common import policy
 from runtime.common.config import Config
 from runtime.common.context import Context
 from runtime.common.db import Database, utcnow
+from runtime.common.waiters import Waiters
 from runtime.network import models as m
 from runtime.network.errors import BadRequest, Conflict, NeutronError
 from runtime.network.policies import RULES
@@ -29,38 +30,6 @@ class Standard(Protocol):
     revision_number: int
     created_at: datetime
     updated_at: datetime
-
-
-class Waiters:
-    """Wakes this process's long-polling agents after a write; writes by other API
-    processes are seen by polling the generation (see :meth:`Network.wait_for_change`)."""
-
-    def __init__(self) -> None:
-        self._events: set[asyncio.Event] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def add(self) -> asyncio.Event:
-        self._loop = asyncio.get_running_loop()
-        event = asyncio.Event()
-        self._events.add(event)
-        return event
-
-    def discard(self, event: asyncio.Event) -> None:
-        self._events.discard(event)
-
-    def notify(self) -> None:
-        loop = self._loop
-        if loop is None or not self._events:
-            return
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        for event in list(self._events):
-            if running is loop:
-                event.set()
-            else:
-                loop.call_soon_threadsafe(event.set)
 
 
 class Network:
