@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.timeout(120)]
 
 def names(app: HaneulApp) -> list[str]:
     table = app.manage.query_one(ResourceTable)
-    return [str(table.get_cell_at(Coordinate(r, 0))) for r in range(table.row_count)]
+    return table.column(0)
 
 
 def message(app: HaneulApp) -> str:
@@ -33,8 +33,8 @@ async def test_catalog_and_network_tables(cloud: Cloud) -> None:
     app = HaneulApp("manage", cloud="haneul", clouds_yaml=cloud.clouds_yaml,
                     resource="services", refresh_seconds=1.0)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: "keystone" in names(app) or "identity" in str(
-            app.manage.query_one(ResourceTable).get_column_at(1)), "the catalog")
+        await until(pilot, lambda: "keystone" in names(app) or "identity" in \
+            app.manage.query_one(ResourceTable).column(1), "the catalog")
         await pilot.press("colon", *"networks", "enter")
         if not has_network:
             await until(pilot, lambda: "no network service" in message(app), "the message")
