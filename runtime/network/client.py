@@ -23,6 +23,7 @@ from runtime.network.errors import NotFound, not_found
 from runtime.network.service import (
     Network,
     addressing,
+    auto_topology,
     floatingips,
     networks,
     ports,
@@ -151,6 +152,13 @@ class NetworkClient:
         return [n for n in self.networks(ctx)
                 if (n.shared or (n.project_id == ctx.project_id and n.admin_state_up))
                 and not (n.external and not n.shared)]
+
+    def auto_allocate(self, ctx: Context) -> str:
+        """The id of the caller's project's auto-allocated network, built on first use
+        (GET /v2.0/auto-allocated-topology/{project}); AutoAllocationFailure (409)
+        when the deployment has no default external network or subnet pool."""
+        return auto_topology.network_for(
+            self.svc, ctx, auto_topology.project_for(ctx, ctx.project_id or ""))
 
     def network_views(self, ctx: Context, ids: Sequence[str] | None = None
                       ) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runtime.common.db import Base, UTCDateTime, utcnow
@@ -44,6 +44,9 @@ class Network(StandardAttrs, Base):
     segmentation_id: Mapped[int | None] = mapped_column(Integer, default=None)
     availability_zone_hints: Mapped[list[Any]] = mapped_column(default=list)
     dns_domain: Mapped[str] = mapped_column(String(255), default="")
+    # The deployment's default external network for auto-allocated topologies (only
+    # ever true on an external network, and on one network at most).
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SegmentAllocation(Base):
@@ -188,6 +191,17 @@ class FloatingIP(StandardAttrs, Base):
     router_id: Mapped[str | None] = mapped_column(
         ForeignKey("network_router.id"), default=None, index=True)
     status: Mapped[str] = mapped_column(String(16), default="DOWN")
+
+
+class AutoAllocatedTopology(Base):
+    """A project's "get me a network": the network and router made for it, once."""
+
+    __tablename__ = "network_auto_allocated_topology"
+    project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
+    network_id: Mapped[str] = mapped_column(
+        ForeignKey("network_network.id", ondelete="CASCADE"), index=True)
+    router_id: Mapped[str | None] = mapped_column(
+        ForeignKey("network_router.id", ondelete="SET NULL"), default=None, index=True)
 
 
 class Tag(Base):

@@ -83,17 +83,30 @@ def check_fixed_ip(client: NetworkClient, network_id: str, address: str,
 
 def chosen_network(client: NetworkClient, ctx: Context, explicit: bool) -> list[NicRequest]:
     """Nova's choice when no network is named: the one available network (the
-    project's own or a shared one); several are ambiguous (409); none is no NIC, or
-    a 400 when "auto" was asked for explicitly."""
+    project's own or a shared one); several are ambiguous (409); none is no NIC, or,
+    when "auto" was asked for explicitly, the project's auto-allocated network (a 400
+    if the network service cannot build one)."""
     found = client.available_networks(ctx)
     if len(found) > 1:
         raise Conflict(AMBIGUOUS)
     if not found:
         if explicit:
-            raise BadRequest(f"Unable to automatically allocate a network for project "
-                             f"{ctx.project_id}")
+            return [NicRequest(network_id=_auto_allocated(client, ctx))]
         return []
     return [NicRequest(network_id=found[0].id)]
+
+
+def _auto_allocated(client: NetworkClient, ctx: Context) -> str:
+    """Nova's "get me a network": it asks Neutron for the project's auto-allocated
+    topology and turns any Conflict (AutoAllocationFailure for missing defaults, or
+    OverQuota) into its own 400, as Nova does; other errors pass on as they are."""
+    try:
+        return client.auto_allocate(ctx)
+    except ApiError as err:
+        if err.status in (400, 409):
+            raise BadRequest(f"Unable to automatically allocate a network for project "
+                             f"{ctx.project_id}") from None
+        raise
 
 
 def plan(comp: Compute, ctx: Context, req: ServerRequest) -> NetworkPlan:

@@ -11,8 +11,8 @@ from runtime.common.web import ApiRouter, build_service_app
 from runtime.network.errors import error_body
 from runtime.network.service import Network
 
-AREAS = ("discovery", "extensions", "resources", "router_actions", "tags", "quotas",
-         "zones", "service_providers", "internal", "internal_metadata")
+AREAS = ("discovery", "extensions", "resources", "router_actions", "auto_topology", "tags",
+         "quotas", "zones", "service_providers", "internal", "internal_metadata")
 
 
 def build(runtime: Runtime) -> Starlette:

@@ -81,7 +81,7 @@ def _view(n: m.Network, subnets: list[str], tags: list[str],
         "availability_zone_hints": list(n.availability_zone_hints),
         "availability_zones": list(n.availability_zone_hints) or ["nova"],
         "ipv4_address_scope": None, "ipv6_address_scope": None, "l2_adjacency": True,
-        "is_default": False, "dns_domain": n.dns_domain,
+        "is_default": n.is_default, "dns_domain": n.dns_domain,
     }
     view.update(standard_view(n, tags))
     if provider:
@@ -208,6 +208,9 @@ def create(svc: Network, s: Session, ctx: Context, data: dict[str, Any]) -> m.Ne
         enforce(ctx, "set_shared")
     if data["router:external"]:
         enforce(ctx, "set_external")
+    if data["is_default"]:
+        enforce(ctx, "set_external")  # Neutron: create_network:is_default is admin-only
+        _check_single_default(s, None)
     quotas.check(s, svc.settings, project, "network")
     net_type, physnet, seg_id = _segment(s, svc.settings, data)
     mtu_max = _max_mtu(svc.settings, net_type)
@@ -222,7 +225,9 @@ def create(svc: Network, s: Session, ctx: Context, data: dict[str, Any]) -> m.Ne
         port_security_enabled=data["port_security_enabled"], network_type=net_type,
         physical_network=physnet, segmentation_id=seg_id,
         availability_zone_hints=data["availability_zone_hints"],
-        dns_domain=data["dns_domain"], status=Status.ACTIVE)
+        dns_domain=data["dns_domain"], status=Status.ACTIVE,
+        # As in Neutron, only an external network keeps the flag.
+        is_default=data["is_default"] and data["router:external"])
     s.add(net)
     s.flush()
     for _ in range(CLAIM_ATTEMPTS):
@@ -261,6 +266,14 @@ def update(svc: Network, s: Session, ctx: Context, net: m.Network,
                            "one or more ports still in use on the network.",
                            type="NetworkInUse")
         net.external = data["router:external"]
+    if "is_default" in data:
+        enforce(ctx, "set_external")  # Neutron: update_network:is_default is admin-only
+        if data["is_default"]:
+            _check_single_default(s, net.id)
+        net.is_default = data["is_default"]
+    # Neutron keeps is_default with the external-network record: it goes with it, and a
+    # network that is not external never holds it.
+    net.is_default = net.is_default and net.external
     if "mtu" in data and data["mtu"] is not None:
         mtu_max = _max_mtu(svc.settings, net.network_type)
         if data["mtu"] > mtu_max:
@@ -272,6 +285,22 @@ def update(svc: Network, s: Session, ctx: Context, net: m.Network,
         if key in data:
             setattr(net, key, data[key])
     bump(net)
+
+
+def _check_single_default(s: Session, network_id: str | None) -> None:
+    """At most one default external network per deployment (409, as Neutron)."""
+    other = s.scalar(select(m.Network.id).where(m.Network.is_default.is_(True),
+                                                m.Network.id != (network_id or "")).limit(1))
+    if other is not None:
+        raise Conflict(f"A default external network already exists: {other}.",
+                       type="DefaultExternalNetworkExists")
+
+
+def default_external(s: Session) -> m.Network | None:
+    """The default external network, if the deployment has one."""
+    return s.scalar(select(m.Network).where(m.Network.is_default.is_(True),
+                                            m.Network.external.is_(True))
+                    .order_by(m.Network.created_at, m.Network.id).limit(1))
 
 
 def _foreign_ports(s: Session, net: m.Network) -> bool:
