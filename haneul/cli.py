@@ -118,9 +118,10 @@ def cmd_agent(args: argparse.Namespace) -> int:
 
         return run(config)
     if args.role == "network":
+        from runtime.network.agent import cleanup
         from runtime.network.agent import run as run_network
 
-        return run_network(config)
+        return cleanup(config) if args.cleanup else run_network(config)
     raise SystemExit(f"unknown agent {args.role}")
 
 
@@ -178,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = runtime_cmd("agent", "run a node agent that converges this host on the controller")
     p.add_argument("role", choices=["compute", "network"], help="which agent")
+    p.add_argument("--cleanup", action="store_true",
+                   help="network: remove this host's bridges, namespaces, dnsmasq and "
+                   "nftables tables, then exit (after the agent has stopped)")
     p.set_defaults(func=cmd_agent)
 
     # Parsed by their own packages (see main), listed here for --help.

@@ -16,7 +16,8 @@ import yaml
 
 from installer.inventory import Inventory
 
-NAMES = ("haneul_admin_password", "haneul_agent_secret", "haneul_database_password")
+NAMES = ("haneul_admin_password", "haneul_agent_secret", "haneul_database_password",
+         "haneul_network_agent_secret")
 _ALPHABET = string.ascii_letters + string.digits
 
 

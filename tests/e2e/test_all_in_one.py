@@ -1,5 +1,6 @@
 """The README's first command deploys an all-in-one cloud through the playbooks; the
-real `openstack` CLI then uses every service (a real guest boots); a second deploy
+real `openstack` CLI then uses every service (a real guest boots, and one on a tenant
+network gets its address from the deployed network agent's DHCP); a second deploy
 changes nothing; destroy leaves nothing running. Paths and port are the test's own."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.installer.aio import aio_inventory
-from tests.support import BIN, REPO, free_port
+from tests.support import BIN, REPO, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -81,6 +82,31 @@ def test_every_deployed_service_answers_the_real_cli(deployed: Deployment) -> No
     assert clouds.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_guest_on_a_tenant_network_gets_its_address(deployed: Deployment) -> None:
+    agents = json.loads(deployed.openstack("network", "agent", "list", "-f", "json"))
+    assert {a["Agent Type"] for a in agents if a["Alive"]} >= {
+        "DHCP agent", "L3 agent", "Linux bridge agent", "Metadata agent"}, agents
+    deployed.openstack("network", "create", "aio-e2e-net")
+    deployed.openstack("subnet", "create", "--network", "aio-e2e-net", "--subnet-range",
+                       "10.77.0.0/24", "aio-e2e-subnet")
+    server = json.loads(deployed.openstack(
+        "server", "create", "--image", "haneul-test", "--flavor", "m1.tiny", "--network",
+        "aio-e2e-net", "--wait", "aio-e2e-net-guest", "-f", "json"))
+    address = server["addresses"]["aio-e2e-net"][0]
+    assert address.startswith("10.77.0."), server["addresses"]
+
+    def leased() -> bool:
+        console = deployed.openstack("console", "log", "show", server["id"])
+        return f"addresses={address}" in console
+
+    wait_for(leased, 120, f"the guest's banner to show its DHCP address {address}")
+    # No config drive: the guest read its id from the metadata service, through the
+    # proxy in the network's DHCP namespace.
+    console = deployed.openstack("console", "log", "show", server["id"])
+    assert f"instance-id={server['id']}" in console, console[-2000:]
+    deployed.openstack("server", "delete", "--wait", server["id"])
+
+
 def test_a_second_deploy_changes_nothing(deployed: Deployment) -> None:
     again = deployed.haneul("deploy", "--json")
     assert again.returncode == 0, again.stdout[-3000:]
@@ -96,3 +122,5 @@ def test_destroy_leaves_nothing_running(deployed: Deployment) -> None:
         assert not (deployed.base / name).exists(), name
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", deployed.port)) != 0, "the API still answers"
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    assert "qdhcp-" not in namespaces.stdout, "the network agent's DHCP namespace stayed"

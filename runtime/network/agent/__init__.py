@@ -17,6 +17,24 @@ from runtime.common.config import Config
 log = logging.getLogger("haneul.network.agent")
 
 
+def cleanup(config: Config) -> int:
+    """Remove this host's dataplane (the agent must be stopped first)."""
+    from runtime.network.agent.converge import Converger
+    from runtime.network.agent.dhcp import Dnsmasq
+    from runtime.network.agent.plan import AgentConfig
+
+    s = config.network.agent
+    cfg = AgentConfig(host=s.host or socket.gethostname())
+    removed = Converger(cfg, Dnsmasq(s.dnsmasq, _state_root(config))).teardown()
+    # One line for the installer, which reports a change when something went.
+    print(f"removed {', '.join(removed)}" if removed else "nothing to remove")
+    return 0
+
+
+def _state_root(config: Config) -> Path:
+    return Path(config.network.agent.state_dir or Path(config.state_dir) / "network-agent")
+
+
 def run(config: Config) -> int:
     from runtime.network.agent import ip
     from runtime.network.agent.controller import ControllerClient
@@ -39,7 +57,7 @@ def run(config: Config) -> int:
                       physical_interface_mappings=dict(s.physical_interface_mappings),
                       dhcp=s.dhcp, l3=s.l3, metadata=s.metadata, vlan_supported=vlan,
                       dns_domain=net.dns_domain, lease_time=s.dhcp_lease_time)
-    root = Path(s.state_dir or Path(config.state_dir) / "network-agent")
+    root = _state_root(config)
     proxies = MetadataProxies(controller)
     converger = Converger(cfg, Dnsmasq(s.dnsmasq, root), proxies.ensure, proxies.stop)
     agent = Agent(cfg, controller, converger, zone=net.default_availability_zone,

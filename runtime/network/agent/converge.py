@@ -270,6 +270,28 @@ class Converger:
             log.info("removing %s, which no network here needs", name)
             host.delete(name)
 
+    def teardown(self) -> list[str]:
+        """Remove everything an agent builds on this host, whatever the controller wants
+        (``haneul agent network --cleanup``, run by the installer's destroy; Neutron's
+        netns-cleanup and linuxbridge-cleanup in one), and say what went. A bridge that
+        still holds a guest's tap stays: the guest is compute's to remove first."""
+        removed = [ns for ns in ip.namespaces()
+                   if ns.startswith((names.DHCP_NS_PREFIX, names.ROUTER_NS_PREFIX))]
+        for ns in removed:
+            self._drop_namespace(ns)
+        for net_id in self.dnsmasq.known():
+            self.dnsmasq.stop(net_id)
+        with contextlib.closing(ip.Host()) as host:
+            before = set(host.links())
+            self._cleanup_links(host, HostPlan())
+            removed += sorted(before - set(host.links()))
+        if _tables_present():
+            removed += [names.PORTS_TABLE, names.FILTER_TABLE]
+        for family, table in (("bridge", names.PORTS_TABLE), ("inet", names.FILTER_TABLE)):
+            nft(None, firewall.empty(family, table))
+        self._applied.clear()
+        return removed
+
     def _drop_namespace(self, ns: str) -> None:
         log.info("removing namespace %s, which nothing here needs", ns)
         if ns.startswith(names.DHCP_NS_PREFIX):

@@ -1,6 +1,8 @@
 """A four-host cloud (controller, network1, compute1, storage1) deployed over SSH into
 network namespaces with their own sshd (tests/e2e/installer/hosts.py): the API answers
-on the controller's address, compute1's agent reports in, a re-run changes nothing on
+on the controller's address, compute1's agent reports in, the network agents of network1
+(DHCP, routers, metadata) and compute1 (bridges) report in and network1 serves a new
+network's DHCP over its VXLAN tunnel address, a re-run changes nothing on
 any host, a deployment killed midway finishes when re-run, and destroy empties every
 host.
 
@@ -98,11 +100,45 @@ def test_compute1_reports_in(cloud: MultinodeDeployment) -> None:
     hypervisors = cloud.openstack("hypervisor", "list", "-f", "json")
     assert hypervisors.returncode == 0, hypervisors.stderr
     assert [h["Hypervisor Hostname"] for h in json.loads(hypervisors.stdout)] == ["compute1"]
-    # The agent runs on compute1 and nowhere else; the API on the controller only.
+    # Each agent runs where its group says; the API on the controller only.
     agents = {name: cloud.hosts.ssh(name, "ls /run/haneul").stdout.split()
               for name in cloud.hosts.hosts}
-    assert agents == {"controller": ["api.pid"], "network1": [],
-                      "compute1": ["compute-agent.pid"], "storage1": []}
+    assert agents == {"controller": ["api.pid"], "network1": ["network-agent.pid"],
+                      "compute1": ["compute-agent.pid", "network-agent.pid"],
+                      "storage1": []}
+
+
+def test_network_agents_report_in_and_network1_serves_dhcp(
+        cloud: MultinodeDeployment) -> None:
+    wanted = {("network1", "DHCP agent"), ("network1", "L3 agent"),
+              ("network1", "Metadata agent"), ("network1", "Linux bridge agent"),
+              ("compute1", "Linux bridge agent")}
+
+    def alive() -> set[tuple[str, str]]:
+        done = cloud.openstack("network", "agent", "list", "-f", "json")
+        assert done.returncode == 0, done.stderr
+        return {(a["Host"], a["Agent Type"]) for a in json.loads(done.stdout) if a["Alive"]}
+
+    wait_for(lambda: alive() == wanted, 60, "the network agents to report in")
+    made = cloud.openstack("network", "create", "mn-net", "-f", "json")
+    assert made.returncode == 0, made.stderr
+    network = json.loads(made.stdout)
+    subnet = cloud.openstack("subnet", "create", "--network", "mn-net", "--subnet-range",
+                             "10.88.0.0/24", "mn-subnet")
+    assert subnet.returncode == 0, subnet.stderr
+
+    def dhcp_port_active() -> bool:
+        done = cloud.openstack("port", "list", "--network", "mn-net", "--device-owner",
+                               "network:dhcp", "-f", "json")
+        assert done.returncode == 0, done.stderr
+        return [p["Status"] for p in json.loads(done.stdout)] == ["ACTIVE"]
+
+    wait_for(dhcp_port_active, 60, "network1 to plug mn-net's DHCP port")
+    inside = cloud.hosts.ssh("network1", f"ip netns exec qdhcp-{network['id']} ip -o addr")
+    assert "10.88.0." in inside.stdout, inside.stdout + inside.stderr
+    vni = network["provider:segmentation_id"]
+    tunnel = cloud.hosts.ssh("network1", f"ip -d link show vxlan-{vni}")
+    assert f"local {cloud.hosts.hosts['network1'].address}" in tunnel.stdout, tunnel.stdout
 
 
 def test_a_second_deploy_changes_nothing_on_any_host(cloud: MultinodeDeployment) -> None:
