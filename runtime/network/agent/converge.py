@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from runtime.network.agent import dhcp, firewall, ip, l3, names
+from runtime.network.agent import dhcp, firewall, ip, l3, names, ra
+from runtime.network.agent.owned import OwnedNamespaces
 from runtime.network.agent.plan import AgentConfig, DhcpPlan, HostPlan, Leg, RouterPlan
 
 log = logging.getLogger("haneul.network.agent")
@@ -40,6 +41,8 @@ class Converger:
                  metadata_stop: Callable[[str], None] | None = None) -> None:
         self.cfg = cfg
         self.dnsmasq = dnsmasq
+        self.ra = dnsmasq.of_kind(ra.KIND)  # routers' advertisement daemons
+        self.owned = OwnedNamespaces(dnsmasq.root / "namespaces.json")
         # Called with (namespace, "router"|"network", id) for each namespace that serves
         # 169.254.169.254, and with the namespace when it goes away.
         self.metadata = metadata
@@ -155,7 +158,7 @@ class Converger:
             out.need_dhcp_ports.append(d.network_id)
         if d.leg is None:
             return
-        ip.ensure_namespace(d.namespace)
+        self._ensure_namespace(d.namespace)
         self._leg(host, bridges, d.namespace, d.leg)
         self._prune_legs(d.namespace, {d.leg.inner}, (names.DHCP_LEG_PREFIX,))
         metadata = self.cfg.metadata and d.isolated
@@ -176,7 +179,7 @@ class Converger:
                 out: Outcome) -> None:
         if r.unclaimed:
             out.need_router_claims.append(r.id)
-        if ip.ensure_namespace(r.namespace) or r.namespace not in self._forwarding:
+        if self._ensure_namespace(r.namespace) or r.namespace not in self._forwarding:
             # Forwarding inside the router's namespace only, never the host's.
             ip.sysctl(r.namespace, "net.ipv4.ip_forward", "1")
             ip.sysctl(r.namespace, "net.ipv6.conf.all.forwarding", "1")
@@ -201,8 +204,19 @@ class Converger:
         if self._applied.get(r.namespace) != ruleset:
             nft(r.namespace, ruleset)
             self._applied[r.namespace] = ruleset
+        self._advertise(r)
         if self.cfg.metadata and self.metadata is not None:
             self.metadata(r.namespace, "router", r.id)
+
+    def _advertise(self, r: RouterPlan) -> None:
+        """The router's RA dnsmasq: running while it announces something, else gone."""
+        files = ra.render(r, self.ra.directory(r.id))
+        if files is None:
+            self.ra.stop(r.id)  # nothing (left) to announce; a no-op when none runs
+            return
+        done = self.ra.ensure(r.namespace, r.id, files)
+        if done != "unchanged":
+            log.info("router advertisements of router %s %s", r.id, done)
 
     # Security groups -----------------------------------------------------------------
 
@@ -231,7 +245,7 @@ class Converger:
         self._cleanup_links(host, plan)
 
     def _cleanup_namespaces(self, plan: HostPlan) -> None:
-        present = ip.namespaces()
+        present = [ns for ns in ip.namespaces() if ns in self.owned]
         if self.cfg.dhcp:
             wanted = {d.namespace for d in plan.dhcp if d.leg is not None}
             for ns in present:
@@ -246,6 +260,10 @@ class Converger:
             for ns in present:
                 if ns.startswith(names.ROUTER_NS_PREFIX) and ns not in wanted:
                     self._drop_namespace(ns)
+            routers = {r.id for r in plan.routers}
+            for router_id in self.ra.known():
+                if router_id not in routers:
+                    self.ra.stop(router_id)
 
     def _cleanup_links(self, host: ip.Host, plan: HostPlan) -> None:
         wanted_links = set(plan.bridges) | {b.uplink for b in plan.bridges.values()
@@ -275,12 +293,15 @@ class Converger:
         (``haneul agent network --cleanup``, run by the installer's destroy; Neutron's
         netns-cleanup and linuxbridge-cleanup in one), and say what went. A bridge that
         still holds a guest's tap stays: the guest is compute's to remove first."""
-        removed = [ns for ns in ip.namespaces()
-                   if ns.startswith((names.DHCP_NS_PREFIX, names.ROUTER_NS_PREFIX))]
+        removed = [ns for ns in ip.namespaces() if ns in self.owned]
         for ns in removed:
             self._drop_namespace(ns)
+        for ns in self.owned.names():  # recorded, then gone: forget it too
+            self.owned.discard(ns)
         for net_id in self.dnsmasq.known():
             self.dnsmasq.stop(net_id)
+        for router_id in self.ra.known():
+            self.ra.stop(router_id)
         with contextlib.closing(ip.Host()) as host:
             before = set(host.links())
             self._cleanup_links(host, HostPlan())
@@ -292,10 +313,16 @@ class Converger:
         self._applied.clear()
         return removed
 
+    def _ensure_namespace(self, ns: str) -> bool:
+        self.owned.add(ns)
+        return ip.ensure_namespace(ns)
+
     def _drop_namespace(self, ns: str) -> None:
         log.info("removing namespace %s, which nothing here needs", ns)
         if ns.startswith(names.DHCP_NS_PREFIX):
             self.dnsmasq.stop(ns[len(names.DHCP_NS_PREFIX):])
+        if ns.startswith(names.ROUTER_NS_PREFIX):
+            self.ra.stop(ns[len(names.ROUTER_NS_PREFIX):])
         if self.metadata_stop is not None:
             self.metadata_stop(ns)
         inside = self._inside(ns)
@@ -304,6 +331,7 @@ class Converger:
                 inside.delete(name)  # veth peers in our bridges go too
         self._forget(ns)
         ip.remove_namespace(ns)
+        self.owned.discard(ns)
         self._applied.pop(ns, None)
         self._forwarding.discard(ns)
 

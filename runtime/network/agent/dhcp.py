@@ -1,6 +1,7 @@
 """DHCP with dnsmasq, one per network inside ``qdhcp-<network>``: the files (pure
 rendering) and the process (started once, SIGHUP on host or option changes, restarted
-when its main configuration changes, stopped by the pid it recorded)."""
+when its main configuration changes, stopped by the pid it recorded). The same process
+manager runs the routers' advertisement daemons (:mod:`.ra`), one kind per directory."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from runtime.network.agent.plan import DhcpPlan
 
@@ -20,11 +22,24 @@ log = logging.getLogger("haneul.network.agent")
 METADATA_IP = "169.254.169.254"
 
 
+class Files(Protocol):
+    """What a dnsmasq runs from: its main configuration (a change restarts it) and the
+    files it reads again on SIGHUP, by name in its directory."""
+
+    @property
+    def conf(self) -> str: ...
+
+    def data(self) -> dict[str, str]: ...
+
+
 @dataclass(frozen=True)
 class DhcpFiles:
     conf: str
     hosts: str
     opts: str
+
+    def data(self) -> dict[str, str]:
+        return {"host": self.hosts, "opts": self.opts}
 
 
 def _tag(subnet_id: str) -> str:
@@ -73,7 +88,13 @@ def render(dhcp: DhcpPlan, directory: Path, domain: str, lease_time: int) -> Dhc
             continue
         if "enable-ra" not in conf:
             # Router advertisements for addresses, never as a default router: the DHCP
-            # namespace forwards nothing (router lifetime 0).
+            # namespace forwards nothing (router lifetime 0). They go on when a router
+            # also announces the subnet (its ipv6_ra_mode set, :mod:`.ra`): both derive
+            # the flags from the same subnet mode (the API refuses differing ra and
+            # address modes), a lifetime-0 RA leaves the router's default route alone
+            # (RFC 4861 keeps one entry per router), and addresses keep coming when the
+            # router's host is away. Per subnet they could not go anyway: with
+            # enable-ra (needed for the M flag) dnsmasq announces every static range.
             conf += ["enable-ra", f"ra-param={dhcp.leg.inner},mtu:{dhcp.leg.mtu},60,0"]
         plen = net.prefixlen
         if mode == "slaac":
@@ -123,24 +144,34 @@ def running(directory: Path) -> int | None:
 
 
 class Dnsmasq:
-    def __init__(self, program: str, root: Path) -> None:
+    """The dnsmasq processes of one kind, each in ``root/<kind>/<id>``: ``dhcp`` per
+    network (the default), ``ra`` per router."""
+
+    def __init__(self, program: str, root: Path, kind: str = "dhcp") -> None:
         self.program = program
         self.root = root
+        self.kind = kind
 
-    def directory(self, network_id: str) -> Path:
-        return self.root / "dhcp" / network_id
+    def of_kind(self, kind: str) -> Dnsmasq:
+        """The same program and state directory, for another kind of daemon."""
+        return Dnsmasq(self.program, self.root, kind)
+
+    def directory(self, ident: str) -> Path:
+        return self.root / self.kind / ident
 
     def known(self) -> list[str]:
-        base = self.root / "dhcp"
+        base = self.root / self.kind
         return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.exists() else []
 
-    def ensure(self, namespace: str, network_id: str, files: DhcpFiles) -> str:
+    def ensure(self, namespace: str, ident: str, files: Files) -> str:
         """Make dnsmasq run with these files; what it did ('started', 'restarted',
         'reloaded' or 'unchanged')."""
-        d = self.directory(network_id)
+        d = self.directory(ident)
         d.mkdir(parents=True, exist_ok=True)
         conf_changed = _write(d / "conf", files.conf)
-        data_changed = _write(d / "host", files.hosts) | _write(d / "opts", files.opts)
+        data_changed = False
+        for name, text in files.data().items():
+            data_changed |= _write(d / name, text)
         pid = running(d)
         if pid is not None and conf_changed:
             self._stop(pid)
@@ -165,11 +196,11 @@ class Dnsmasq:
         deadline = time.monotonic() + 10
         while running(d) is None:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"dnsmasq for {d.name} did not start")
+                raise RuntimeError(f"dnsmasq ({self.kind}) for {d.name} did not start")
             time.sleep(0.02)
 
-    def stop(self, network_id: str) -> None:
-        d = self.directory(network_id)
+    def stop(self, ident: str) -> None:
+        d = self.directory(ident)
         pid = running(d)
         if pid is not None:
             self._stop(pid)

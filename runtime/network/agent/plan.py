@@ -110,6 +110,19 @@ class DhcpPlan:
 
 
 @dataclass(frozen=True)
+class Advertised:
+    """An IPv6 subnet a router announces on one of its interfaces (Neutron's radvd):
+    only subnets with ``ipv6_ra_mode`` set, the router being their default router."""
+
+    leg: str  # the interface leg inside the router's namespace
+    subnet_id: str
+    prefix: str  # the subnet's CIDR
+    mode: str  # ipv6_ra_mode: slaac | dhcpv6-stateless | dhcpv6-stateful
+    mtu: int
+    dns_nameservers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RouterPlan:
     id: str
     namespace: str
@@ -120,6 +133,7 @@ class RouterPlan:
     floating_ips: tuple[tuple[str, str], ...]  # (floating, fixed)
     routes: tuple[tuple[str, str], ...]  # (destination, nexthop)
     unclaimed: bool  # some of its ports are not yet bound to this host
+    advertise: tuple[Advertised, ...] = ()  # router advertisements, per interface
 
 
 @dataclass
@@ -252,4 +266,24 @@ def _router(router: dict[str, Any], nets: dict[str, dict[str, Any]],
         tuple((f["floating_ip_address"], f["fixed_ip_address"])
               for f in router.get("floating_ips", []) if f.get("fixed_ip_address")),
         tuple((r["destination"], r["nexthop"]) for r in router.get("routes", [])),
-        any(p["host"] != cfg.host for p in own))
+        any(p["host"] != cfg.host for p in own), _advertised(legs, subnets))
+
+
+def _advertised(legs: tuple[Leg, ...],
+                subnets: dict[str, dict[str, Any]]) -> tuple[Advertised, ...]:
+    """What the router announces: on each interface, the IPv6 subnets it has an address
+    in whose ``ipv6_ra_mode`` is set (without it something else sends the RAs)."""
+    out: list[Advertised] = []
+    seen: set[tuple[str, str]] = set()
+    for leg in legs:
+        for a in leg.addresses:
+            sub = subnets.get(a.subnet_id)
+            if a.version != 6 or sub is None or not sub.get("ipv6_ra_mode") \
+                    or (leg.inner, sub["id"]) in seen:
+                continue
+            seen.add((leg.inner, sub["id"]))
+            out.append(Advertised(leg.inner, sub["id"], str(ipaddress.ip_network(
+                sub["cidr"], strict=False)), str(sub["ipv6_ra_mode"]), leg.mtu,
+                tuple(ns for ns in sub.get("dns_nameservers") or ()
+                      if ipaddress.ip_address(ns).version == 6)))
+    return tuple(out)

@@ -284,10 +284,11 @@ class Lab:
             forwarder.close()
         # What the agents made in their hosts (dnsmasq, qdhcp-/qrouter- namespaces) and
         # the hosts themselves.
-        for state in self.root.glob("*/network-agent/dhcp/*"):
-            from runtime.network.agent.dhcp import Dnsmasq
+        from runtime.network.agent.dhcp import Dnsmasq
 
-            Dnsmasq("dnsmasq", state.parent.parent).stop(state.name)
+        for kind in ("dhcp", "ra"):  # per network; routers' advertisements
+            for state in self.root.glob(f"*/network-agent/{kind}/*"):
+                Dnsmasq("dnsmasq", state.parent.parent, kind).stop(state.name)
         for ns in self.agent_namespaces():
             sh("ip", "netns", "del", ns, check=False)
         for ns in reversed(self.namespaces):

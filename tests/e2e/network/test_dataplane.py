@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from runtime.network.agent.firewall import link_local
 from tests.e2e.network.conftest import Env
 from tests.e2e.network.lab import (
     connect_from,
@@ -228,6 +229,17 @@ def test_agent_restart_keeps_traffic_and_resync_removes_leftovers(
     assert env.lab.dhcp(guest) == "10.10.0.15"
     wait_for(lambda: ping(guest, "10.10.0.1"), 15, "the guest's router")
     agent = env.lab.agents[env.net1]
+    # A router and a network that will be deleted while the agent is away.
+    api = env.conn
+    gone_net = api.network.create_network(name="gone", project_id=red.project)
+    gone_sub = api.network.create_subnet(network_id=gone_net.id, project_id=red.project,
+                                         ip_version=4, cidr="10.99.0.0/24")
+    gone_router = api.network.create_router(name="gone", project_id=red.project)
+    api.network.add_interface_to_router(gone_router, subnet_id=gone_sub.id)
+    stale = {f"qrouter-{gone_router.id}", f"qdhcp-{gone_net.id}"}
+    env.lab.owned.update(stale)
+    wait_for(lambda: stale <= set(sh("ip", "netns", "list").stdout.split()), 60,
+             "the agent to make the router's and the DHCP server's namespaces")
     # An echo server in the router's namespace and a connection to it from the guest,
     # through both hosts' bridges, VXLAN and conntrack.
     import subprocess
@@ -250,20 +262,23 @@ def test_agent_restart_keeps_traffic_and_resync_removes_leftovers(
     assert conn.recv(100) == b"before\n"
     dnsmasq_pid = (env.lab.root / env.net1 / "network-agent" / "dhcp" / red.network.id /
                    "pid").read_text()
-    bridges = sh("ip", "-o", "link", "show", "type", "bridge", ns=env.net1).stdout
+    # The bridges that stay: every one but the network deleted below.
+    bridges = [line for line in sh("ip", "-o", "link", "show", "type", "bridge",
+                                   ns=env.net1).stdout.splitlines()
+               if f"brq{gone_net.id[:11]}" not in line]
 
     agent.stop()
     assert ping(guest, "10.10.0.1"), "traffic stopped with the agent"
-    stale = f"qrouter-{uuid.uuid4()}"
-    env.lab.owned.add(stale)
-    sh("ip", "netns", "add", stale)
+    api.network.remove_interface_from_router(gone_router, subnet_id=gone_sub.id)
+    api.network.delete_router(gone_router)
+    api.network.delete_network(gone_net)
     # Leftovers of a network deleted while the agent was away.
     sh("ip", "link", "add", "brqdeadbeef-00", "type", "bridge", ns=env.net1)
     sh("ip", "link", "add", "vxlan-999", "type", "vxlan", "id", "999", "dstport", "4789",
        ns=env.net1)
     agent.start()
-    wait_for(lambda: stale not in sh("ip", "netns", "list").stdout, 30,
-             "the restarted agent to remove a router namespace nothing needs")
+    wait_for(lambda: not stale & set(sh("ip", "netns", "list").stdout.split()), 60,
+             "the restarted agent to remove the namespaces nothing needs any more")
 
     def links_gone() -> bool:
         links = sh("ip", "-o", "link", "show", ns=env.net1).stdout
@@ -282,7 +297,8 @@ def test_agent_restart_keeps_traffic_and_resync_removes_leftovers(
     # Nothing was rebuilt: same DHCP server process, same bridges.
     assert (env.lab.root / env.net1 / "network-agent" / "dhcp" / red.network.id /
             "pid").read_text() == dnsmasq_pid
-    assert sh("ip", "-o", "link", "show", "type", "bridge", ns=env.net1).stdout == bridges
+    assert sh("ip", "-o", "link", "show", "type", "bridge",
+              ns=env.net1).stdout.splitlines() == bridges
 
 
 def add_server(env: Env, project: str, name: str, user_data: bytes) -> str:
@@ -371,3 +387,19 @@ def test_ipv6_slaac_from_router_advertisements(env: Env,
     server = next(ip["ip_address"] for ip in dhcp_port.fixed_ips)
     wait_for(lambda: sh("busybox", "ping6", "-c", "1", "-W", "1", server, ns=guest,
                         check=False).returncode == 0, 15, "ping6 to the DHCP port")
+
+    # On a router, the router announces the subnet too, as the default router (the DHCP
+    # namespace's RAs have router lifetime 0: they alone give no default route).
+    router = conn.network.create_router(name="v6-router", project_id=red.project)
+    env.lab.owned.add(f"qrouter-{router.id}")
+    conn.network.add_interface_to_router(router, subnet=sub.id)
+    router_port = next(conn.network.ports(device_id=router.id, network_id=net.id))
+    via = f"via {link_local(router_port.mac_address)} dev eth0"
+
+    def default_route() -> bool:
+        return via in sh("ip", "-6", "route", "show", "default", ns=guest).stdout
+
+    wait_for(default_route, 60, f"a default route {via} from the router's RA")
+    assert sub.gateway_ip in {ip["ip_address"] for ip in router_port.fixed_ips}
+    wait_for(lambda: sh("busybox", "ping6", "-c", "1", "-W", "1", sub.gateway_ip, ns=guest,
+                        check=False).returncode == 0, 15, "ping6 to the router's interface")
