@@ -302,6 +302,11 @@ class ComputeSettings(Section):
         1.0, gt=0, description="Seconds between the agent's power-state and console checks.")
     heartbeat_interval: float = Field(
         10.0, gt=0, description="Seconds between the agent's resource reports.")
+    vif_plugging_timeout: int = Field(
+        300, ge=0, description="Seconds a new guest waits, paused, for its ports to go "
+        "ACTIVE (the network agent has wired them and their security groups) before it "
+        "runs; past that the server goes to ERROR. Only where a network agent serves the "
+        "host; 0: never wait (Nova's vif_plugging_timeout).")
 
 
 class Config(Section):

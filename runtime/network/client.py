@@ -25,6 +25,7 @@ from runtime.network.service import (
     addressing,
     auto_topology,
     floatingips,
+    hosting,
     networks,
     ports,
     quotas,
@@ -152,6 +153,12 @@ class NetworkClient:
         return [n for n in self.networks(ctx)
                 if (n.shared or (n.project_id == ctx.project_id and n.admin_state_up))
                 and not (n.external and not n.shared)]
+
+    def plugs_ports_on(self, host: str) -> bool:
+        """Whether a live network agent wires ports on ``host``: only then does a port
+        bound there go ACTIVE, which compute waits for before a new guest runs."""
+        with self.svc.read() as s:
+            return host in hosting.alive_hosts(self.svc, s, hosting.LINUXBRIDGE)
 
     def auto_allocate(self, ctx: Context) -> str:
         """The id of the caller's project's auto-allocated network, built on first use

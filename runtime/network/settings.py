@@ -51,6 +51,10 @@ class NetworkAgentSettings(BaseModel):
         "agent_down_time).")
     resync_interval: float = Field(
         30.0, gt=0, description="Seconds between full passes even without news.")
+    device_poll_interval: float = Field(
+        1.0, gt=0, description="Seconds between looks at this host's tap devices: a new "
+        "guest's tap gets a pass at once (its port goes ACTIVE, and the guest, paused "
+        "until then, runs). Neutron's linuxbridge agent polls every 2 s.")
     state_dir: str | None = Field(
         None, description="Where dnsmasq files and pid files live; default: "
         "STATE_DIR/network-agent.")

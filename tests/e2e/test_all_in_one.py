@@ -1,7 +1,11 @@
 """The README's first command deploys an all-in-one cloud through the playbooks; the
 real `openstack` CLI then uses every service (a real guest boots, and one on a tenant
 network gets its address from the deployed network agent's DHCP); a second deploy
-changes nothing; destroy leaves nothing running. Paths and port are the test's own."""
+changes nothing; destroy leaves nothing running. Paths and port are the test's own.
+
+SQLite, as the README's all-in-one; HANEUL_E2E_DATABASE=postgresql deploys the same
+with PostgreSQL, the multi-host database, on this machine's cluster (which destroy
+stops again if the deployment started it)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from tests.e2e.installer.aio import aio_inventory
 from tests.support import BIN, REPO, free_port, wait_for
 
 pytestmark = pytest.mark.slow
+DATABASE = os.environ.get("HANEUL_E2E_DATABASE", "sqlite")
 
 
 class Deployment:
@@ -25,7 +30,8 @@ class Deployment:
         self.base = base
         self.port = free_port()
         self.inventory = base / "inventory.yml"
-        self.inventory.write_text(aio_inventory(base, self.port))
+        self.inventory.write_text(aio_inventory(base, self.port, DATABASE))
+        self.namespaces: set[str] = set()  # the network agent's, for destroy to remove
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         self.env |= {"HANEUL_RUNS_DIR": str(base / "runs"), "HANEUL_INVENTORY":
                      str(self.inventory), "OS_CLIENT_CONFIG_FILE": str(base / "clouds.yaml")}
@@ -80,13 +86,19 @@ def test_every_deployed_service_answers_the_real_cli(deployed: Deployment) -> No
     deployed.openstack("server", "delete", "--wait", server["id"])
     clouds = deployed.base / "clouds.yaml"
     assert clouds.stat().st_mode & 0o777 == 0o600
+    if DATABASE == "postgresql":
+        tables = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-d", "haneul",
+                                 "-tAc", "SELECT count(*) FROM compute_server"],
+                                capture_output=True, text=True, timeout=60)
+        assert tables.returncode == 0, tables.stderr  # the cloud's data is in PostgreSQL
 
 
 def test_a_guest_on_a_tenant_network_gets_its_address(deployed: Deployment) -> None:
     agents = json.loads(deployed.openstack("network", "agent", "list", "-f", "json"))
     assert {a["Agent Type"] for a in agents if a["Alive"]} >= {
         "DHCP agent", "L3 agent", "Linux bridge agent", "Metadata agent"}, agents
-    deployed.openstack("network", "create", "aio-e2e-net")
+    net = json.loads(deployed.openstack("network", "create", "aio-e2e-net", "-f", "json"))
+    deployed.namespaces.add(f"qdhcp-{net['id']}")
     deployed.openstack("subnet", "create", "--network", "aio-e2e-net", "--subnet-range",
                        "10.77.0.0/24", "aio-e2e-subnet")
     server = json.loads(deployed.openstack(
@@ -122,5 +134,5 @@ def test_destroy_leaves_nothing_running(deployed: Deployment) -> None:
         assert not (deployed.base / name).exists(), name
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", deployed.port)) != 0, "the API still answers"
-    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-    assert "qdhcp-" not in namespaces.stdout, "the network agent's DHCP namespace stayed"
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    assert not deployed.namespaces & set(listed.stdout.split()), "a DHCP namespace stayed"

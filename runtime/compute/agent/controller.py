@@ -76,6 +76,10 @@ class ControllerClient:
         data = self._request("POST", f"{self._host}/servers/{server_id}/report", report)
         return bool(data["known"])
 
+    def port_statuses(self, server_id: str) -> dict[str, str]:
+        data = self._request("GET", f"{self._host}/servers/{server_id}/ports")
+        return {str(k): str(v) for k, v in data["ports"].items()}
+
     def console(self, server_id: str, offset: int, length: int, text: str) -> int | None:
         """Ship console text; the offset the controller now has (None: server gone)."""
         try:

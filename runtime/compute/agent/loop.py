@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from runtime.compute.agent import converge
+from runtime.compute.agent import converge, vifs
 from runtime.compute.agent.controller import ControllerClient, ControllerError
 from runtime.compute.drivers.base import ComputeDriver, GuestError, Vif
 from runtime.compute.states import PowerState
@@ -202,7 +202,7 @@ class Agent:
     def _apply(self, spec: dict[str, Any], step: converge.Step) -> None:
         d, server_id, k = self.driver, spec["id"], step.kind
         if k == converge.SPAWN:
-            d.spawn(converge.guest_spec(spec), self.controller.fetch_image)
+            self._spawn(spec)
         elif k == converge.START:
             d.power_on(server_id)
         elif k == converge.STOP:
@@ -222,6 +222,19 @@ class Agent:
             d.destroy(server_id)
         else:
             self._apply_lifecycle(spec, step)
+
+    def _spawn(self, spec: dict[str, Any]) -> None:
+        """Nova's wait for vif-plugged events: where a network agent wires this host, a
+        new guest starts paused and runs only once every port is ACTIVE, so that its
+        first packet meets its security groups and anti-spoofing rules."""
+        guest = converge.guest_spec(spec)
+        timeout = float(spec.get("vif_plugging_timeout") or 0)
+        wait = bool(timeout and guest.vifs and self.driver.plugs_vifs)
+        self.driver.spawn(guest, self.controller.fetch_image, paused=wait)
+        if wait:
+            vifs.wait_until_active(lambda: self.controller.port_statuses(spec["id"]),
+                                   [v.port_id for v in guest.vifs], timeout, self._stop)
+            self.driver.unpause(spec["id"])
 
     def _apply_lifecycle(self, spec: dict[str, Any], step: converge.Step) -> None:
         d, k, fetch = self.driver, step.kind, self.controller.fetch_image

@@ -84,6 +84,15 @@ async def report(request: Request) -> Response:
     return json_response({"known": known})
 
 
+@router.get(PREFIX + "/hosts/{host}/servers/{id}/ports")
+async def ports(request: Request) -> Response:
+    """The status of each of a server's ports, which a new guest waits on (ACTIVE once
+    the network agent has wired it)."""
+    _authenticate(request)
+    statuses = agents.port_statuses(compute(request), request.path_params["id"])
+    return json_response({"ports": statuses})
+
+
 @router.post(PREFIX + "/hosts/{host}/servers/{id}/console")
 async def console(request: Request) -> Response:
     _authenticate(request)

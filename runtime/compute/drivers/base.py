@@ -95,6 +95,10 @@ class GuestSpec:
 class ComputeDriver(ABC):
     """A hypervisor on this host."""
 
+    # Whether guests' NICs are real devices on the host's bridges, which a network
+    # agent wires (and then reports their ports ACTIVE).
+    plugs_vifs = False
+
     @abstractmethod
     def host_resources(self) -> HostResources:
         """What this host offers, for the scheduler."""
@@ -104,8 +108,11 @@ class ComputeDriver(ABC):
         """The power state of every guest this driver made, by server id."""
 
     @abstractmethod
-    def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True) -> None:
-        """Make the guest's disk and config drive, define it and (if ``start``) run it."""
+    def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True,
+              paused: bool = False) -> None:
+        """Make the guest's disk and config drive, define it and (if ``start``) run it;
+        ``paused``: start it with its devices present but its CPUs stopped, until
+        :meth:`unpause`."""
 
     @abstractmethod
     def power_on(self, server_id: str) -> None:

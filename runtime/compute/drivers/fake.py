@@ -98,7 +98,8 @@ class FakeDriver(ComputeDriver):
                 log.write(guest.spec.user_data.decode(errors="replace") + "\n")
             log.write(format_banner(guest.spec.server_id, guest.spec.hostname, []) + "\n")
 
-    def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True) -> None:
+    def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True,
+              paused: bool = False) -> None:
         if spec.name in self.fail_names:
             raise GuestError(f"guest {spec.name} failed to start (as asked)")
         with self._lock:
@@ -106,7 +107,9 @@ class FakeDriver(ComputeDriver):
             if guest is None:
                 guest = self._guests[spec.server_id] = FakeGuest(spec, PowerState.SHUTDOWN)
                 guest.plug_all()
-            if start and guest.power != PowerState.RUNNING:
+            if start and paused:
+                guest.power = PowerState.PAUSED
+            elif start and guest.power != PowerState.RUNNING:
                 self._boot(guest)
 
     def power_on(self, server_id: str) -> None:

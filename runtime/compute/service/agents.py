@@ -85,7 +85,7 @@ def nic_spec(nic: Any) -> dict[str, Any]:
     """One port as the agent plugs it and the guest's network_data.json shows it."""
     return {
         "port_id": nic.port_id, "network_id": nic.network_id, "mac_address": nic.mac_address,
-        "mtu": nic.mtu, "vif_type": nic.vif_type,
+        "mtu": nic.mtu, "vif_type": nic.vif_type, "status": nic.status,
         "fixed_ips": [{"ip_address": ip.ip_address, "subnet_id": ip.subnet_id}
                       for ip in nic.fixed_ips],
         "subnets": [{"id": x.id, "cidr": x.cidr, "ip_version": x.ip_version,
@@ -96,11 +96,13 @@ def nic_spec(nic: Any) -> dict[str, Any]:
     }
 
 
-def spec(server: m.Server, nics: list[Any] | None = None) -> dict[str, Any]:
+def spec(server: m.Server, nics: list[Any] | None = None,
+         vif_plugging_timeout: int = 0) -> dict[str, Any]:
     """What the agent needs to converge one server."""
     ordered = networking.ordered(nics or [], server.extra.get("ports") or [])
     return {
         "nics": [nic_spec(n) for n in ordered],
+        "vif_plugging_timeout": vif_plugging_timeout,
         "id": server.id,
         "name": server.name,
         "hostname": server.hostname,
@@ -130,7 +132,22 @@ def desired(comp: Compute, s: Session, host: str) -> list[dict[str, Any]]:
     rows = list(s.scalars(select(m.Server).where(m.Server.host == host)
                           .order_by(m.Server.id)))
     nics = networking.nics_of(comp, [r.id for r in rows])
-    return [spec(r, nics.get(r.id)) for r in rows]
+    wait = vif_wait(comp, host) if rows else 0
+    return [spec(r, nics.get(r.id), wait) for r in rows]
+
+
+def vif_wait(comp: Compute, host: str) -> int:
+    """How long a new guest on ``host`` waits for its ports to go ACTIVE: Nova's
+    vif_plugging_timeout where a network agent wires that host's ports (nobody else
+    would make them ACTIVE), else 0."""
+    client = comp.network()
+    timeout = comp.settings.vif_plugging_timeout
+    return timeout if timeout and client is not None and client.plugs_ports_on(host) else 0
+
+
+def port_statuses(comp: Compute, server_id: str) -> dict[str, str]:
+    return {nic.port_id: nic.status
+            for nic in networking.nics_of(comp, [server_id]).get(server_id, [])}
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def run(config: Config) -> int:
     converger = Converger(cfg, Dnsmasq(s.dnsmasq, root), proxies.ensure, proxies.stop)
     agent = Agent(cfg, controller, converger, zone=net.default_availability_zone,
                   poll_timeout=s.poll_timeout, heartbeat_interval=s.heartbeat_interval,
-                  resync_interval=s.resync_interval)
+                  resync_interval=s.resync_interval,
+                  device_poll_interval=s.device_poll_interval)
 
     def stop(_sig: int, _frame: FrameType | None) -> None:
         agent.request_stop()

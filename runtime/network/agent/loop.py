@@ -11,11 +11,13 @@ recomputed from levels on every pass, so a restart or a lost report only costs a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from typing import Any
 
+from runtime.network.agent import ip, names
 from runtime.network.agent.controller import ControllerClient, ControllerError
 from runtime.network.agent.converge import Converger, Outcome
 from runtime.network.agent.plan import AgentConfig, HostPlan, plan
@@ -62,7 +64,8 @@ def agent_reports(cfg: AgentConfig, p: HostPlan | None, zone: str) -> list[dict[
 class Agent:
     def __init__(self, cfg: AgentConfig, controller: ControllerClient, converger: Converger,
                  *, zone: str = "nova", poll_timeout: float = 25.0,
-                 heartbeat_interval: float = 10.0, resync_interval: float = 30.0) -> None:
+                 heartbeat_interval: float = 10.0, resync_interval: float = 30.0,
+                 device_poll_interval: float | None = 1.0) -> None:
         self.cfg = cfg
         self.controller = controller
         self.converger = converger
@@ -70,6 +73,7 @@ class Agent:
         self.poll_timeout = poll_timeout
         self.heartbeat_interval = heartbeat_interval
         self.resync_interval = resync_interval
+        self.device_poll_interval = device_poll_interval
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._filter_wake = threading.Event()
@@ -89,8 +93,11 @@ class Agent:
             self.heartbeat()
         except (OSError, ControllerError) as exc:
             log.warning("cannot register with the controller yet: %s", exc)
-        for target, name in ((self._watch, "watch"), (self._filter, "filter-loop"),
-                             (self._run, "converge-loop")):
+        loops = [(self._watch, "watch"), (self._filter, "filter-loop"),
+                 (self._run, "converge-loop")]
+        if self.device_poll_interval:
+            loops.append((self._watch_devices, "devices"))
+        for target, name in loops:
             thread = threading.Thread(target=target, name=f"network-agent-{name}",
                                       daemon=True)
             thread.start()
@@ -143,6 +150,28 @@ class Agent:
             if changed:
                 self._filter_wake.set()
                 self._wake.set()
+
+    # The device watcher ----------------------------------------------------------------
+
+    def _watch_devices(self) -> None:
+        """A guest's tap appears when compute starts it, which the controller does not
+        see: a pass right then wires and reports the port, and the guest (paused until
+        its ports are ACTIVE) runs without waiting for the next resync."""
+        assert self.device_poll_interval is not None
+        seen: frozenset[tuple[str, int | None, bool]] | None = None
+        with contextlib.closing(ip.Host()) as host:
+            while not self._stop.wait(self.device_poll_interval):
+                try:
+                    taps = frozenset((name, link.master, link.up)
+                                     for name, link in host.links().items()
+                                     if name.startswith(names.TAP_PREFIX))
+                except Exception:
+                    log.exception("cannot list this host's devices")
+                    continue
+                if seen is not None and taps != seen:
+                    self._filter_wake.set()
+                    self._wake.set()
+                seen = taps
 
     # The filter loop -----------------------------------------------------------------
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def aio_inventory(base: Path, port: int) -> str:
+def aio_inventory(base: Path, port: int, database: str = "sqlite") -> str:
     paths = {"venv": "opt/venv", "dist_dir": "opt/dist", "config_dir": "etc",
              "state_dir": "state", "log_dir": "log", "run_dir": "run"}
     lines = [f"    haneul_{key}: {base / rel}" for key, rel in paths.items()]
     return "\n".join([
         "all:", "  vars:", "    haneul_api_bind: 127.0.0.1", f"    haneul_api_port: {port}",
+        f"    haneul_database: {database}",
         *lines,
         f"    haneul_clouds_yaml: {base / 'clouds.yaml'}",
         f"    haneul_openrc: {base / 'openrc'}",

@@ -262,3 +262,32 @@ def test_a_port_neutron_refuses_leaves_the_server_in_error(
     assert "Failed to allocate the network(s)" in fault["message"]
     assert list(net_cloud.conn.network.ports(device_id=server_id)) == []
     gone(net_cloud, owner.conn, server_id)
+
+
+def test_a_new_guest_runs_only_once_its_ports_are_wired(net_cloud: ComputeCloud,
+                                                         owner: Member, net: Net) -> None:
+    """Where a network agent serves the host, the guest starts paused and runs when the
+    agent reports its port ACTIVE (Nova's vif-plugged wait)."""
+    from runtime.network.agent.controller import ControllerClient
+    from runtime.network.service.agents import load_or_create_secret
+
+    cc = net_cloud
+    l2 = ControllerClient(cc.cloud.url, load_or_create_secret(cc.cloud.state), HOST)
+    l2.report({"agent_type": "Linux bridge agent", "binary": "neutron-linuxbridge-agent",
+               "topic": "N/A", "availability_zone": "nova", "configurations": {}})
+    cc.driver.plugs_vifs = True  # as libvirt's real taps are
+    try:
+        server = owner.conn.compute.create_server(
+            name="wired", image_id=cc.image_id, flavor_id="42", networks=[{"uuid": net.id}])
+        wait_for(lambda: cc.driver.guests().get(server.id) is not None, 30, "the guest")
+        (port,) = owner.conn.network.ports(device_id=server.id)
+        # Defined and paused, its port not yet wired: the server is still building.
+        assert cc.driver.guests()[server.id].name == "PAUSED"
+        assert owner.conn.compute.get_server(server.id).status == "BUILD"
+        l2.port_status({port.id: "ACTIVE"})
+        cc.wait_status(server.id, "ACTIVE")
+        assert cc.driver.guests()[server.id].name == "RUNNING"
+        owner.conn.compute.delete_server(server.id)
+        cc.wait_gone(server.id)
+    finally:
+        cc.driver.plugs_vifs = False

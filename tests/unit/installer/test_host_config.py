@@ -57,11 +57,16 @@ def test_every_host_shares_the_network_agents_secret(tmp_path: Path) -> None:
     assert secrets == {"n" * 32}
 
 
-def test_a_single_host_joins_no_tunnel(tmp_path: Path) -> None:
+def test_the_all_in_one_host_does_everything(tmp_path: Path) -> None:
     one = {"all": ["aio"], "control": ["aio"], "network": ["aio"], "compute": ["aio"]}
-    agent = render(tmp_path, "aio", one, haneul_tunnel_address="").network.agent
+    agent = render(tmp_path, "aio", one, haneul_tunnel_address="127.0.0.1").network.agent
+    assert agent.local_ip == "127.0.0.1"  # VXLAN networks need one, even without peers
+    assert (agent.dhcp, agent.l3, agent.metadata) == (True, True, True)
+
+
+def test_no_tunnel_address_joins_no_tunnel(tmp_path: Path) -> None:
+    agent = render(tmp_path, "compute1", haneul_tunnel_address="").network.agent
     assert agent.local_ip is None
-    assert agent.dhcp
 
 
 @pytest.mark.parametrize("mappings", [{}, {"physnet1": "eth1"},

@@ -47,7 +47,8 @@ class Converger:
 
 def agent(outcome: Outcome) -> tuple[Agent, Controller]:
     controller = Controller()
-    made = Agent(CFG, controller, Converger(outcome))  # type: ignore[arg-type]
+    made = Agent(CFG, controller, Converger(outcome),  # type: ignore[arg-type]
+                 device_poll_interval=None)
     return made, controller
 
 

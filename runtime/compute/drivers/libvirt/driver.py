@@ -79,6 +79,8 @@ def _format(image_format: str) -> str:
 
 
 class LibvirtDriver(ComputeDriver):
+    plugs_vifs = True
+
     def __init__(self, instances: Path, uri: str = "qemu:///system", virt_type: str = "auto",
                  host: str = "localhost", reserved_memory_mb: int = 512,
                  reserved_disk_mb: int = 0, reserved_cpus: int = 0,
@@ -261,7 +263,8 @@ class LibvirtDriver(ComputeDriver):
             serial_port=self._serial_port(spec.server_id),
             interfaces=tuple(_interface(v) for v in spec.vifs))
 
-    def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True) -> None:
+    def spawn(self, spec: GuestSpec, fetch: ImageFetcher, start: bool = True,
+              paused: bool = False) -> None:
         domain = self._prepare(spec, fetch)
         for vif in spec.vifs:
             # libvirt refuses to start a guest whose bridge does not exist yet.
@@ -270,7 +273,9 @@ class LibvirtDriver(ComputeDriver):
             dom = self.conn.defineXML(domain_xml(domain))
         if start and not dom.isActive():
             with self._errors(f"guest {spec.server_id} failed to start"):
-                dom.create()
+                # Paused, the taps exist (for the network agent to wire) before the
+                # guest's first packet.
+                dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED if paused else 0)
 
     def power_on(self, server_id: str) -> None:
         dom = self._require(server_id)
