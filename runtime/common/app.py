@@ -63,12 +63,16 @@ class RequestMiddleware:
         scope["haneul.context"] = ctx or Context(request_id=request_id)
         status = 500
         rid = request_id.encode()
+        ids = [(b"x-openstack-request-id", rid)]
+        for info in self.runtime.services.values():
+            if info.request_id_header and scope["path"].startswith(info.prefix + "/"):
+                ids.append((info.request_id_header.encode(), rid))
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-openstack-request-id", rid)]
+                message["headers"] = [*message.get("headers", []), *ids]
             await send(message)
 
         try:

@@ -13,6 +13,9 @@ class ServiceInfo:
     api_module: str  # module with ``build(runtime) -> ASGI app``
     # Path under the prefix that catalog endpoints point at ("/v3").
     endpoint_path: str = ""
+    # The service's own header for the request id, sent besides x-openstack-request-id
+    # (Nova's x-compute-request-id: clients read a request's instance action by it).
+    request_id_header: str | None = None
 
 
 # Importing a service package must stay cheap; the registry names them by module path.

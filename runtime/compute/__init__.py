@@ -9,4 +9,5 @@ SERVICE = ServiceInfo(
     prefix="/compute",
     api_module="runtime.compute.api",
     endpoint_path="/v2.1",
+    request_id_header="x-compute-request-id",
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+import httpx
+
 from tests.integration.compute.conftest import HOST, ComputeCloud, Member
 from tests.integration.compute.test_api_shapes import call
 
@@ -55,3 +57,24 @@ def test_usage_audit_log_is_for_administrators(compute_cloud: ComputeCloud,
                  "/v2.1/os-instance_usage_audit_log/2026-03-15"):
         refused = call(cc, "GET", path, token=token)
         assert refused.status_code == 403 and "forbidden" in refused.json()
+
+
+def test_an_instance_action_is_found_by_the_request_id_nova_returns(
+        compute_cloud: ComputeCloud) -> None:
+    cc = compute_cloud
+    created = call(cc, "POST", "/v2.1/servers", json={"server": {
+        "name": "request-id", "imageRef": cc.image_id, "flavorRef": "42",
+        "networks": "none"}}, version="2.37")
+    assert created.status_code == 202, created.text
+    request_id = created.headers["x-compute-request-id"]
+    assert request_id == created.headers["x-openstack-request-id"]
+    server_id = created.json()["server"]["id"]
+    try:
+        action = call(cc, "GET", f"/v2.1/servers/{server_id}/os-instance-actions/"
+                      f"{request_id}").json()["instanceAction"]
+        assert action["action"] == "create"
+    finally:
+        call(cc, "DELETE", f"/v2.1/servers/{server_id}")
+    # Other services send only OpenStack's common header.
+    other = httpx.get(cc.cloud.url + "/identity/v3")
+    assert "x-compute-request-id" not in other.headers
