@@ -21,8 +21,9 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from runtime.network.agent import names
+from runtime.network.agent import names, rule_sets
 from runtime.network.agent.plan import LocalPort
+from runtime.network.agent.rule_sets import Box
 
 MAX_PORTS = 0xFFFF
 # IPv6 neighbour discovery and MLD a port needs both ways; router adverts only inbound.
@@ -144,12 +145,44 @@ def _group_chains(n: int, port: LocalPort, groups: dict[str, Any],
     ingress = [f"chain ingress-{n} {{", *ct_in,
                "udp sport 67 udp dport 68 accept", "udp sport 547 udp dport 546 accept",
                f"icmpv6 type {{ {ND_IN} }} accept"]
+    boxes: dict[tuple[bool, str, str], list[Box]] = {}
     for rule in rules:
         is_in = rule["direction"] == "ingress"
+        found = _boxes(rule, remote_groups)
+        if found is not None:
+            key, made = found
+            boxes.setdefault((is_in, *key), []).extend(made)
+            continue
         line = _rule(rule, is_in, remote_groups, "accept" if is_in else "return")
         if line is not None:
             (ingress if is_in else egress).append(line)
+    for (is_in, family, protocol), found_boxes in sorted(boxes.items()):
+        (ingress if is_in else egress).extend(rule_sets.render(
+            family, protocol, is_in, found_boxes, "accept" if is_in else "return"))
     return [*egress, "drop", "}", *ingress, "drop", "}"]
+
+
+def _boxes(rule: dict[str, Any], remote_groups: dict[str, list[str]]
+           ) -> tuple[tuple[str, str], list[Box]] | None:
+    """A TCP/UDP/SCTP rule as boxes of (remote addresses, ports), keyed by family and
+    protocol; None for any other rule (rendered one by one: ICMP, other protocols, any
+    protocol)."""
+    protocol = rule_sets.PORT_PROTOCOLS.get(str(rule.get("protocol")).lower())
+    if protocol is None:
+        return None
+    v6 = rule["ethertype"] == "IPv6"
+    version = 6 if v6 else 4
+    key = ("ipv6" if v6 else "ipv4", protocol)
+    if rule.get("remote_ip_prefix"):
+        nets = [ipaddress.ip_network(rule["remote_ip_prefix"], strict=False)]
+    elif rule.get("remote_group_id"):
+        nets = [ipaddress.ip_network(a, strict=False)
+                for a in remote_groups.get(rule["remote_group_id"], [])]
+    else:
+        nets = [ipaddress.ip_network("::/0" if v6 else "0.0.0.0/0")]
+    low, high = rule.get("port_range_min"), rule.get("port_range_max")
+    low, high = (0, 65535) if low is None else (int(low), int(low if high is None else high))
+    return key, [Box(n, low, high) for n in nets if n.version == version]
 
 
 def render(ports: list[LocalPort], groups: dict[str, Any],

@@ -49,6 +49,13 @@ def test_rendered_rulesets_load(netns: str) -> None:
          "remote_group_id": None},
         {"id": "r6", "direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
          "port_range_min": 5000, "port_range_max": 5100, "remote_ip_prefix": None,
+         "remote_group_id": None},
+        # Overlapping boxes: nftables refuses them in one set, so they take two lookups.
+        {"id": "r7", "direction": "ingress", "ethertype": "IPv4", "protocol": "udp",
+         "port_range_min": 5050, "port_range_max": 5050, "remote_ip_prefix": "10.0.0.0/8",
+         "remote_group_id": None},
+        {"id": "r8", "direction": "ingress", "ethertype": "IPv6", "protocol": "sctp",
+         "port_range_min": None, "port_range_max": None, "remote_ip_prefix": "2001:db8::/32",
          "remote_group_id": None}]
     p = plan(state, CFG)
     rules = firewall.render(p.ports, p.security_groups, p.remote_groups,

@@ -54,7 +54,8 @@ def test_rules_are_stateful_and_ingress_is_denied_by_default() -> None:
     text = ruleset()
     ingress = chain(text, "ingress-1")
     assert "ct state established,related accept" in ingress
-    assert "meta nfproto ipv4 meta l4proto tcp tcp dport 80 accept" in ingress
+    assert "meta nfproto ipv4 meta l4proto tcp ip saddr . tcp dport { 0.0.0.0/0 . 80 } accept" \
+        in ingress
     assert "meta nfproto ipv4 ip saddr { 10.0.0.5, 10.0.0.9 } accept" in ingress
     assert ingress.rstrip().endswith("drop")
     assert "meta nfproto ipv4 return" in chain(text, "egress-1")
