@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +51,8 @@ class Converger:
         self._applied: dict[str | None, str] = {}  # last nft input per namespace
         self._refused: set[str] = set()
         self._forwarding: set[str] = set()  # router namespaces with forwarding on
+        # (floating, fixed) pairs each router namespace NATs, as last converged.
+        self._floating: dict[str, set[tuple[str, str]]] = {}
         self._handles: dict[str, ip.Host] = {}  # netlink in namespaces, for one pass
         self._firewall_lock = threading.Lock()
 
@@ -204,6 +207,7 @@ class Converger:
         if self._applied.get(r.namespace) != ruleset:
             nft(r.namespace, ruleset)
             self._applied[r.namespace] = ruleset
+        self._forget_floating_flows(r)
         self._advertise(r)
         if self.cfg.metadata and self.metadata is not None:
             self.metadata(r.namespace, "router", r.id)
@@ -217,6 +221,26 @@ class Converger:
         done = self.ra.ensure(r.namespace, r.id, files)
         if done != "unchanged":
             log.info("router advertisements of router %s %s", r.id, done)
+
+    def _forget_floating_flows(self, r: RouterPlan) -> None:
+        """Connections NATed for a floating IP keep their translation in conntrack after
+        the IP moves or goes: drop them, so that a disassociated address stops reaching
+        the guest at once (Neutron's L3 agent does the same)."""
+        now = set(r.floating_ips)
+        before = self._floating.get(r.namespace)
+        self._floating[r.namespace] = now
+        if before is None:
+            return  # first look at this router (agent start): nothing known to be stale
+        gone = before - now
+        if gone and shutil.which("conntrack") is None:
+            log.warning("conntrack is not installed: connections of removed floating IPs "
+                        "keep their translation until they end")
+            return
+        for fip, _fixed in gone:
+            # -d: flows to the floating IP (DNAT); -q: replies to it (the guest's SNAT).
+            for match in ("-d", "-q"):
+                with contextlib.suppress(RuntimeError):  # conntrack fails when none match
+                    ip.run_in(r.namespace, ["conntrack", "-D", match, fip])
 
     # Security groups -----------------------------------------------------------------
 
@@ -334,6 +358,7 @@ class Converger:
         self.owned.discard(ns)
         self._applied.pop(ns, None)
         self._forwarding.discard(ns)
+        self._floating.pop(ns, None)
 
 
 def _tables_present() -> bool:

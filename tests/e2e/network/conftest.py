@@ -63,3 +63,17 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
         wait_for(agents_up, 60, "the network agents to register")
         yield Env(cloud, made, conn, net1, cmp1, ext)
+
+
+def external_network(conn: Any) -> Any:
+    """The external flat network "public" on physical network ``extnet`` (net1's ext0,
+    whose other end is the outside at 172.30.0.1), with its subnet 172.30.0.0/24:
+    floating IPs from 172.30.0.100-200, no DHCP."""
+    ext = conn.network.create_network(name="public", is_router_external=True,
+                                      provider_network_type="flat",
+                                      provider_physical_network="extnet")
+    conn.network.create_subnet(network_id=ext.id, ip_version=4, cidr="172.30.0.0/24",
+                               gateway_ip="172.30.0.1", enable_dhcp=False,
+                               allocation_pools=[{"start": "172.30.0.100",
+                                                  "end": "172.30.0.200"}])
+    return ext

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from runtime.network.agent.firewall import link_local
-from tests.e2e.network.conftest import Env
+from tests.e2e.network.conftest import Env, external_network
 from tests.e2e.network.lab import (
     connect_from,
     neighbour_mac,
@@ -198,13 +198,7 @@ def test_floating_ip_reachable_from_outside(env: Env,
                                             tenants: tuple[Tenant, Tenant]) -> None:
     red, _ = tenants
     conn = env.conn
-    ext = conn.network.create_network(name="public", is_router_external=True,
-                                      provider_network_type="flat",
-                                      provider_physical_network="extnet")
-    conn.network.create_subnet(network_id=ext.id, ip_version=4, cidr="172.30.0.0/24",
-                               gateway_ip="172.30.0.1", enable_dhcp=False,
-                               allocation_pools=[{"start": "172.30.0.100",
-                                                  "end": "172.30.0.200"}])
+    ext = external_network(conn)
     conn.network.update_router(red.router, external_gateway_info={"network_id": ext.id})
     port, guest = plug(env, red, "red5", env.cmp1, "10.10.0.14")
     assert env.lab.dhcp(guest) == "10.10.0.14"
@@ -218,8 +212,41 @@ def test_floating_ip_reachable_from_outside(env: Env,
                                  project_id=red.project)
     address = fip.floating_ip_address
     wait_for(lambda: ping(env.ext, address), 15, f"the floating IP {address} from outside")
-    conn.network.update_ip(fip, port_id=None)
-    wait_for(lambda: not ping(env.ext, address), 5, "the floating IP to go away")
+    # A connection through the floating IP, open when it is disassociated.
+    conn.network.create_security_group_rule(
+        security_group_id=default.id, direction="ingress", ethertype="IPv4",
+        protocol="tcp", port_range_min=9100, port_range_max=9100)
+    import subprocess
+
+    echo = subprocess.Popen(["ip", "netns", "exec", guest, "busybox", "nc", "-ll", "-p",
+                             "9100", "-e", "cat"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        def echo_up() -> bool:
+            try:
+                connect_from(env.ext, address, 9100, 0.5).close()
+                return True
+            except OSError:
+                return False
+
+        wait_for(echo_up, 10, "the guest's echo server through the floating IP")
+        flow = connect_from(env.ext, address, 9100)
+        flow.settimeout(2)
+        flow.sendall(b"before\n")
+        assert flow.recv(100) == b"before\n"
+        conn.network.update_ip(fip, port_id=None)
+        wait_for(lambda: not ping(env.ext, address), 5, "the floating IP to go away")
+        # Its translation went with it: the open connection reaches the guest no more.
+        try:
+            flow.sendall(b"after\n")
+            answered = flow.recv(100)
+        except OSError:
+            answered = b""
+        assert answered == b"", "a disassociated floating IP still carried a connection"
+        flow.close()
+    finally:
+        echo.terminate()
+        echo.wait(10)
 
 
 def test_agent_restart_keeps_traffic_and_resync_removes_leftovers(
