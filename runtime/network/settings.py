@@ -51,6 +51,10 @@ class NetworkAgentSettings(BaseModel):
         "agent_down_time).")
     resync_interval: float = Field(
         30.0, gt=0, description="Seconds between full passes even without news.")
+    settle_interval: float = Field(
+        0.1, ge=0, description="Seconds the agent waits after news before it asks the "
+        "controller again: during a burst of changes (ports created one after another) "
+        "it converges once per interval instead of once per change.")
     device_poll_interval: float = Field(
         1.0, gt=0, description="Seconds between looks at this host's tap devices: a new "
         "guest's tap gets a pass at once (its port goes ACTIVE, and the guest, paused "

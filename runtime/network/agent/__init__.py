@@ -63,7 +63,8 @@ def run(config: Config) -> int:
     agent = Agent(cfg, controller, converger, zone=net.default_availability_zone,
                   poll_timeout=s.poll_timeout, heartbeat_interval=s.heartbeat_interval,
                   resync_interval=s.resync_interval,
-                  device_poll_interval=s.device_poll_interval)
+                  device_poll_interval=s.device_poll_interval,
+                  settle_interval=s.settle_interval)
 
     def stop(_sig: int, _frame: FrameType | None) -> None:
         agent.request_stop()

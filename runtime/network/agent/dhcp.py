@@ -129,6 +129,33 @@ def _write(path: Path, text: str) -> bool:
     return True
 
 
+def stale_leases(leases: Path, hosts: str) -> set[str]:
+    """IPv4 lease lines (``expiry mac ip name client-id``) whose MAC and address are no
+    longer a host entry: leases of deleted ports, or of an address now someone else's."""
+    wanted = set()
+    for line in hosts.splitlines():
+        fields = line.split(",")
+        if len(fields) >= 2:
+            wanted.add((fields[0].lower(), fields[1]))
+    try:
+        lines = leases.read_text().splitlines()
+    except FileNotFoundError:
+        return set()
+    stale = set()
+    for line in lines:
+        fields = line.split()
+        # IPv6 lines carry no MAC (duid, then iaid): left to dnsmasq.
+        if len(fields) >= 3 and fields[1].count(":") == 5 and "." in fields[2] \
+                and (fields[1].lower(), fields[2]) not in wanted:
+            stale.add(line)
+    return stale
+
+
+def _drop_leases(leases: Path, stale: set[str]) -> None:
+    kept = [line for line in leases.read_text().splitlines() if line not in stale]
+    _write(leases, "".join(line + "\n" for line in kept))
+
+
 def running(directory: Path) -> int | None:
     """The pid of this directory's dnsmasq, checked against its command line (a stale
     pid file never makes us signal another process)."""
@@ -173,6 +200,17 @@ class Dnsmasq:
         for name, text in files.data().items():
             data_changed |= _write(d / name, text)
         pid = running(d)
+        if pid is not None and data_changed and "host" in files.data():
+            # dnsmasq keeps leases of ports that are gone, and offers no address that
+            # another MAC holds a lease on: a new port given a freed address would get
+            # nothing until that lease ran out. Neutron sends dhcp_release for deleted
+            # ports; here the stale leases leave the lease file across a restart.
+            stale = stale_leases(d / "leases", files.data()["host"])
+            if stale:
+                self._stop(pid)
+                _drop_leases(d / "leases", stale)
+                self._start(namespace, d)
+                return "restarted"
         if pid is not None and conf_changed:
             self._stop(pid)
             pid = None

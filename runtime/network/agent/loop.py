@@ -65,7 +65,8 @@ class Agent:
     def __init__(self, cfg: AgentConfig, controller: ControllerClient, converger: Converger,
                  *, zone: str = "nova", poll_timeout: float = 25.0,
                  heartbeat_interval: float = 10.0, resync_interval: float = 30.0,
-                 device_poll_interval: float | None = 1.0) -> None:
+                 device_poll_interval: float | None = 1.0,
+                 settle_interval: float = 0.0) -> None:
         self.cfg = cfg
         self.controller = controller
         self.converger = converger
@@ -74,6 +75,7 @@ class Agent:
         self.heartbeat_interval = heartbeat_interval
         self.resync_interval = resync_interval
         self.device_poll_interval = device_poll_interval
+        self.settle_interval = settle_interval
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._filter_wake = threading.Event()
@@ -150,6 +152,9 @@ class Agent:
             if changed:
                 self._filter_wake.set()
                 self._wake.set()
+                # Ask again only after a moment: a burst of API changes then costs the
+                # controller and this host a pass per interval, not one per change.
+                self._stop.wait(self.settle_interval)
 
     # The device watcher ----------------------------------------------------------------
 

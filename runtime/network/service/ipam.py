@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import secrets
+import socket
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -132,17 +133,25 @@ def next_free(pools: Sequence[Pool], used: set[str]) -> IPAddress | None:
 
     Walks the used addresses rather than the pools so a nearly empty /64 costs nothing.
     """
-    taken = sorted({ipaddress.ip_address(u) for u in used}, key=int)
+    by_version: dict[int, list[int]] = {4: [], 6: []}
+    for u in used:  # as integers: parsing every address with ipaddress was most of it
+        try:
+            by_version[4].append(int.from_bytes(socket.inet_pton(socket.AF_INET, u), "big"))
+        except OSError:
+            by_version[6].append(int.from_bytes(socket.inet_pton(socket.AF_INET6, u), "big"))
+    for taken in by_version.values():
+        taken.sort()
     for start, end in sorted(pools, key=lambda p: int(p[0])):
-        candidate = start
-        for ip in taken:
-            if ip.version != candidate.version or int(ip) < int(candidate):
+        candidate = int(start)
+        for ip in by_version[start.version]:
+            if ip < candidate:
                 continue
-            if int(ip) > int(candidate):
+            if ip > candidate:
                 break
             candidate = ip + 1
-        if int(candidate) <= int(end):
-            return candidate
+        if candidate <= int(end):
+            return ipaddress.IPv4Address(candidate) if start.version == 4 else \
+                ipaddress.IPv6Address(candidate)
     return None
 
 

@@ -430,3 +430,18 @@ def test_ipv6_slaac_from_router_advertisements(env: Env,
     assert sub.gateway_ip in {ip["ip_address"] for ip in router_port.fixed_ips}
     wait_for(lambda: sh("busybox", "ping6", "-c", "1", "-W", "1", sub.gateway_ip, ns=guest,
                         check=False).returncode == 0, 15, "ping6 to the router's interface")
+
+
+def test_a_freed_address_leases_to_its_next_port(env: Env,
+                                                 tenants: tuple[Tenant, Tenant]) -> None:
+    """A server deleted and another given its address: dnsmasq must forget the old
+    lease, or it offers the address to nobody until that lease runs out."""
+    red, _ = tenants
+    first, guest = plug(env, red, "red-first", env.cmp1, "10.10.0.60")
+    assert env.lab.dhcp(guest) == "10.10.0.60"
+    env.conn.network.delete_port(first)
+    sh("ip", "netns", "del", guest)
+    env.lab.namespaces.remove(guest)
+    second, guest = plug(env, red, "red-second", env.cmp1, "10.10.0.60")
+    assert second.mac_address != first.mac_address
+    assert env.lab.dhcp(guest) == "10.10.0.60"

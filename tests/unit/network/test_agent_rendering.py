@@ -168,3 +168,18 @@ def test_dnsmasq_accepts_what_is_rendered(tmp_path: Path) -> None:
     done = subprocess.run([program, "--test", f"--conf-file={tmp_path / 'conf'}"],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
+
+
+def test_leases_of_ports_gone_or_moved_are_stale(tmp_path: Path) -> None:
+    leases = tmp_path / "leases"
+    leases.write_text(
+        "1900000000 fa:16:3e:00:00:01 10.0.0.5 host-10-0-0-5 01:fa:16:3e:00:00:01\n"
+        "1900000000 fa:16:3e:00:00:02 10.0.0.6 host-10-0-0-6 *\n"
+        "1900000000 fa:16:3e:00:00:03 10.0.0.7 * *\n"
+        "duid 00:01:00:01:2c:aa:bb:cc:dd:ee:ff:00\n"
+        "1900000000 1234 2001:db8::5 host * \n")
+    hosts = "fa:16:3e:00:00:01,10.0.0.5,host-10-0-0-5\nfa:16:3e:00:00:09,10.0.0.6,x\n"
+    stale = dhcp.stale_leases(leases, hosts)
+    # 02 is gone (its address now another port's); 03 is gone; IPv6 lines are kept.
+    assert {line.split()[1] for line in stale} == {"fa:16:3e:00:00:02", "fa:16:3e:00:00:03"}
+    assert dhcp.stale_leases(tmp_path / "none", hosts) == set()

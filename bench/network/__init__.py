@@ -1,0 +1,1 @@
+"""bench/network: the network service's API and its agent's dataplane, on namespaces."""

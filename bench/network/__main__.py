@@ -1,0 +1,7 @@
+"""`python -m bench.network`."""
+
+import sys
+
+from bench.network.run import main
+
+sys.exit(main())
