@@ -322,6 +322,16 @@ class NamespaceHosts:
 
     # -- use -----------------------------------------------------------------------
 
+    def power_off(self, name: str) -> None:
+        """The host goes away (its sshd and every process of it end): unreachable."""
+        host = self.hosts[name]
+        self._stop_host(host)
+        host.sshd_pid = None
+
+    def power_on(self, name: str) -> None:
+        """The host comes back with what its disks hold, and its sshd answers again."""
+        self._start_sshd(self.hosts[name])
+
     def ssh_options(self) -> list[str]:
         return ["-i", str(self.key), "-o", f"UserKnownHostsFile={self.known_hosts}",
                 "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",

@@ -3,8 +3,9 @@ network namespaces with their own sshd (tests/e2e/installer/hosts.py): the API a
 on the controller's address, compute1's agent reports in, the network agents of network1
 (DHCP, routers, metadata) and compute1 (bridges) report in and network1 serves a new
 network's DHCP over its VXLAN tunnel address, a re-run changes nothing on
-any host, a deployment killed midway finishes when re-run, and destroy empties every
-host.
+any host, a deployment killed midway finishes when re-run, destroy empties every host,
+and a host that is down stops a deployment before anything changes, which then
+finishes once the host is back.
 
 What these hosts cannot be, and what the inventory says instead:
 - SQLite on the controller, not PostgreSQL: the hosts share the machine's
@@ -150,6 +151,14 @@ def test_a_second_deploy_changes_nothing_on_any_host(cloud: MultinodeDeployment)
         changed_tasks
 
 
+def test_check_mode_runs_through_on_every_host(cloud: MultinodeDeployment) -> None:
+    checked = cloud.haneul("deploy", "--check", "--json")
+    assert checked.returncode == 0, failure(checked)
+    assert events(checked.stdout)[-1] == {"kind": "finished", "status": "successful",
+                                          "rc": 0}
+    assert changed_per_host(checked.stdout) == dict.fromkeys(cloud.hosts.hosts, 0)
+
+
 def test_a_deployment_killed_midway_finishes_when_re_run(
         cloud: MultinodeDeployment) -> None:
     gone = cloud.haneul("action", "destroy", "--yes")
@@ -193,3 +202,25 @@ def test_destroy_empties_every_host(cloud: MultinodeDeployment) -> None:
              f"sys.exit(s.connect_ex(({cloud.hosts.hosts['controller'].address!r}, 5000)))")
     api = cloud.hosts.run_on_lan([sys.executable, "-c", probe])
     assert api.returncode != 0, "the API still answers"
+
+
+def test_an_unreachable_host_stops_the_deployment_before_any_change(
+        cloud: MultinodeDeployment) -> None:
+    # After test_destroy_empties_every_host: every host is empty.
+    cloud.hosts.power_off("compute1")
+    try:
+        down = cloud.haneul("deploy", "--json")
+        assert down.returncode != 0, failure(down)
+        unreachable = [e for e in events(down.stdout)
+                       if e["kind"] == "result" and e["status"] == "unreachable"]
+        assert [e["host"] for e in unreachable] == ["compute1"], failure(down)
+        for host in cloud.hosts.hosts.values():  # preflight changes nothing
+            for path in PER_HOST_DIRS:
+                assert sorted(p.name for p in host.backing(path).iterdir()) == [], \
+                    (host.name, path)
+    finally:
+        cloud.hosts.power_on("compute1")
+    back = cloud.haneul("deploy", "--json")
+    assert back.returncode == 0, failure(back)
+    token = cloud.openstack("token", "issue", "-f", "value", "-c", "id")
+    assert token.returncode == 0 and token.stdout.strip(), token.stderr
