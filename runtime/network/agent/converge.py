@@ -320,8 +320,7 @@ class Converger:
         removed = [ns for ns in ip.namespaces() if ns in self.owned]
         for ns in removed:
             self._drop_namespace(ns)
-        for ns in self.owned.names():  # recorded, then gone: forget it too
-            self.owned.discard(ns)
+        self.owned.clear()  # what was recorded but is gone already: forgotten too
         for net_id in self.dnsmasq.known():
             self.dnsmasq.stop(net_id)
         for router_id in self.ra.known():

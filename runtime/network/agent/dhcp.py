@@ -196,16 +196,17 @@ class Dnsmasq:
         d = self.directory(ident)
         d.mkdir(parents=True, exist_ok=True)
         conf_changed = _write(d / "conf", files.conf)
+        data = files.data()
         data_changed = False
-        for name, text in files.data().items():
+        for name, text in data.items():
             data_changed |= _write(d / name, text)
         pid = running(d)
-        if pid is not None and data_changed and "host" in files.data():
+        if pid is not None and data_changed and "host" in data:
             # dnsmasq keeps leases of ports that are gone, and offers no address that
             # another MAC holds a lease on: a new port given a freed address would get
             # nothing until that lease ran out. Neutron sends dhcp_release for deleted
             # ports; here the stale leases leave the lease file across a restart.
-            stale = stale_leases(d / "leases", files.data()["host"])
+            stale = stale_leases(d / "leases", data["host"])
             if stale:
                 self._stop(pid)
                 _drop_leases(d / "leases", stale)

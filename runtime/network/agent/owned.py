@@ -32,6 +32,11 @@ class OwnedNamespaces:
             self._names.add(name)
             self._save()
 
+    def clear(self) -> None:
+        if self._names:
+            self._names.clear()
+            self._save()
+
     def discard(self, name: str) -> None:
         if name in self._names:
             self._names.discard(name)

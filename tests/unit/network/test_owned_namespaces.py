@@ -24,3 +24,11 @@ def test_a_missing_or_damaged_record_owns_nothing(tmp_path: Path) -> None:
     damaged = tmp_path / "damaged.json"
     damaged.write_text("{not json")
     assert OwnedNamespaces(damaged).names() == set()
+
+
+def test_cleared_records_stay_cleared(tmp_path: Path) -> None:
+    record = tmp_path / "namespaces.json"
+    owned = OwnedNamespaces(record)
+    owned.add("qdhcp-a")
+    owned.clear()
+    assert OwnedNamespaces(record).names() == set()
